@@ -1,0 +1,18 @@
+# The project's checks, the same locally and in CI.
+GO ?= go
+STATICCHECK_VERSION ?= 2025.1.1
+
+.PHONY: test lint bench demo fmt
+
+test:
+	$(GO) test -race -count=1 ./...
+
+lint:
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+fmt:
+	gofmt -w .
