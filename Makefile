@@ -1,6 +1,6 @@
 # The project's checks, the same locally and in CI.
 GO ?= go
-STATICCHECK_VERSION ?= 2025.1.1
+STATICCHECK_VERSION ?= v0.8.2
 
 .PHONY: test lint bench demo fmt
 
