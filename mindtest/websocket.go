@@ -1,0 +1,122 @@
+package mindtest
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// serveWebSocket runs one notification WebSocket (protocol §12) until it
+// closes. The receiver is attached before the upgrade completes, so no
+// change committed after the client sees the handshake can be missed.
+func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, cl caller) {
+	rcv := newReceiver(cl.pid, "websocket")
+	if err := cl.conf.attach(rcv); err != nil {
+		writeModelError(w, err)
+		return
+	}
+
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		// Any origin may connect, as with CORS (protocol §1.6); the token
+		// is the credential.
+		InsecureSkipVerify: true,
+	})
+	if err != nil {
+		// Accept has answered the request already.
+		cl.conf.detach(rcv)
+		return
+	}
+	conn.SetReadLimit(1024)
+
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	snk := &wsSink{conn: conn}
+
+	var wg sync.WaitGroup
+	wg.Go(func() { rcv.run(ctx, snk, s.opts.PongTimeout, s.opts.ExpelGrace) })
+	wg.Go(func() { s.keepAlive(ctx, conn, rcv) })
+
+	s.readLoop(ctx, conn, rcv)
+
+	cl.conf.detach(rcv)
+	rcv.abort()
+	cancel()
+	wg.Wait()
+	s.log.Debug("mindtest: websocket closed", "participant", cl.pid)
+}
+
+// readLoop reads until the connection ends. Reading keeps control frames
+// (pings, pongs, close) flowing. Clients must not send data frames; one
+// that does is closed with a protocol error.
+func (s *Server) readLoop(ctx context.Context, conn *websocket.Conn, rcv *receiver) {
+	for {
+		_, _, err := conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		rcv.terminate(int(websocket.StatusProtocolError))
+	}
+}
+
+// keepAlive pings every PingInterval and drops the connection when a
+// pong does not come within PongTimeout.
+func (s *Server) keepAlive(ctx context.Context, conn *websocket.Conn, rcv *receiver) {
+	t := time.NewTicker(s.opts.PingInterval)
+	defer t.Stop()
+
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+
+		pctx, cancel := context.WithTimeout(ctx, s.opts.PongTimeout)
+		err := conn.Ping(pctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Debug("mindtest: websocket keepalive failed", "err", err)
+			}
+			rcv.abort()
+			return
+		}
+	}
+}
+
+// wsSink is a receiver's WebSocket end.
+type wsSink struct {
+	conn *websocket.Conn
+}
+
+func (k *wsSink) write(ctx context.Context, text string) error {
+	return k.conn.Write(ctx, websocket.MessageText, []byte(text))
+}
+
+// closeWith sends the close status and waits for the close handshake,
+// cutting the connection if it takes longer than grace.
+func (k *wsSink) closeWith(code int, grace time.Duration) {
+	t := time.AfterFunc(grace, func() { _ = k.conn.CloseNow() })
+	defer t.Stop()
+
+	_ = k.conn.Close(websocket.StatusCode(code), closeReason(code))
+}
+
+func (k *wsSink) abort() { _ = k.conn.CloseNow() }
+
+// closeReason is the human-readable reason sent with a close status.
+func closeReason(code int) string {
+	switch code {
+	case 4000:
+		return "conference ended"
+	case 4001:
+		return "expelled"
+	case int(websocket.StatusProtocolError):
+		return "clients send no data frames"
+	default:
+		return ""
+	}
+}
