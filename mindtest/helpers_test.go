@@ -47,10 +47,10 @@ func newTestServer(t *testing.T, opts *Options) *Server {
 
 // fixture is a conference with a moderator, a speaker and an attendee.
 type fixture struct {
-	srv       *Server
-	conf      *Conference
-	mod, spk  transport.ParticipantWithToken
-	att       transport.ParticipantWithToken
+	srv      *Server
+	conf     *Conference
+	mod, spk transport.ParticipantWithToken
+	att      transport.ParticipantWithToken
 }
 
 func newFixture(t *testing.T) *fixture {
