@@ -80,6 +80,8 @@ func NewEngine(cfg Config) (*Engine, error) {
 	// as a peer-reflexive candidate; pion's default waits up to a second
 	// before accepting one.
 	se.SetPrflxAcceptanceMinWait(0)
+	// Receive every rid; "~" in an offer only says the layer starts paused.
+	se.SetIgnoreRidPauseForRecv(true)
 	se.SetHostAcceptanceMinWait(0)
 
 	tick := cfg.TickInterval
