@@ -266,3 +266,5 @@ func decodeJSON[T any](t *testing.T, b []byte) T {
 
 	return v
 }
+
+func stringsBody(s string) io.Reader { return strings.NewReader(s) }

@@ -102,8 +102,10 @@ func (r *receiver) signal() {
 
 // run is the writer loop: it writes queued items to s until a close code
 // is written, the receiver is aborted, a write fails or ctx ends. Every
-// exit except a close code aborts s. writeTimeout bounds each write.
-func (r *receiver) run(ctx context.Context, s sink, writeTimeout, grace time.Duration) {
+// exit except a close code aborts s. Writes have no deadline of their
+// own: a peer that stops reading is found by the keepalive or by the
+// queue limit, and abort unblocks the write.
+func (r *receiver) run(ctx context.Context, s sink, grace time.Duration) {
 	r.mu.Lock()
 	r.snk = s
 	r.mu.Unlock()
@@ -119,10 +121,7 @@ func (r *receiver) run(ctx context.Context, s sink, writeTimeout, grace time.Dur
 			return
 		}
 
-		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-		err := s.write(wctx, it.text)
-		cancel()
-		if err != nil {
+		if err := s.write(ctx, it.text); err != nil {
 			s.abort()
 			return
 		}

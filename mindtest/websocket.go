@@ -36,7 +36,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, cl calle
 	snk := &wsSink{conn: conn}
 
 	var wg sync.WaitGroup
-	wg.Go(func() { rcv.run(ctx, snk, s.opts.PongTimeout, s.opts.ExpelGrace) })
+	wg.Go(func() { rcv.run(ctx, snk, s.opts.ExpelGrace) })
 	wg.Go(func() { s.keepAlive(ctx, conn, rcv) })
 
 	s.readLoop(ctx, conn, rcv)
