@@ -173,8 +173,9 @@ type subscription struct {
 }
 
 type testClient struct {
-	t    *testing.T
-	room *Room
+	t     *testing.T
+	room  *Room
+	offer func(ctx context.Context, pid, sdp string) (string, error)
 	pid  string
 	pc   *webrtc.PeerConnection
 	dc   *webrtc.DataChannel
@@ -195,6 +196,9 @@ func newTestClient(t *testing.T, room *Room, pid string) *testClient {
 	dc, err := pc.CreateDataChannel("", &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &id, Ordered: &ordered})
 	require.NoError(t, err)
 	c := &testClient{t: t, room: room, pid: pid, pc: pc, dc: dc, open: make(chan struct{}), stop: make(chan struct{})}
+	if room != nil {
+		c.offer = room.Offer
+	}
 	var once sync.Once
 	dc.OnOpen(func() { once.Do(func() { close(c.open) }) })
 	pc.OnTrack(c.onTrack)
@@ -226,7 +230,7 @@ func (c *testClient) connect(ctx context.Context) {
 		c.t.Fatal("gathering did not complete")
 	}
 	text := stripHostCandidates(c.pc.LocalDescription().SDP)
-	answer, err := c.room.Offer(ctx, c.pid, text)
+	answer, err := c.offer(ctx, c.pid, text)
 	require.NoError(c.t, err)
 	require.NoError(c.t, c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}))
 	select {
@@ -346,7 +350,7 @@ func (c *testClient) renegotiate(ctx context.Context) string {
 		}
 	}
 	text := c.munge(stripHostCandidates(c.pc.LocalDescription().SDP))
-	answer, err := c.room.Offer(ctx, c.pid, text)
+	answer, err := c.offer(ctx, c.pid, text)
 	require.NoError(c.t, err)
 	require.NoError(c.t, c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}))
 
