@@ -62,7 +62,7 @@ func (n note) terminalCode() int {
 func dialWebSocket(ctx context.Context, s *Session, deliver func(note)) (carrier, error) {
 	opts := &ws.Options{HTTPClient: s.opts.HTTPClient, SDK: s.opts.SDKHeader}
 
-	return ws.Dial(ctx, s.uri.WebSocketURL(), s.token, opts, func(e ws.Event) {
+	c, err := ws.Dial(ctx, s.uri.WebSocketURL(), s.token, opts, func(e ws.Event) {
 		switch e.Kind {
 		case ws.Message:
 			deliver(note{kind: noteMessage, msg: e.Message})
@@ -74,4 +74,9 @@ func dialWebSocket(ctx context.Context, s *Session, deliver func(note)) (carrier
 			deliver(note{kind: noteFailed, err: e.Err})
 		}
 	})
+	if err != nil {
+		return nil, err // never a typed nil in the interface
+	}
+
+	return c, nil
 }
