@@ -1,0 +1,40 @@
+// Package rtc is the client side of the Mind API's WebRTC connection: one
+// pion peer connection carrying the negotiated notification data channel,
+// the four publication sections and any number of receive slots, laid out
+// and munged as protocol §4 requires.
+//
+// The package is built to be driven by a single owner (the session actor).
+// The owner creates a [Conn] from an [Engine], asks it for offers with
+// [Conn.CreateOffer], posts them itself and hands the answers back with
+// [Conn.ApplyAnswer]. Everything the connection learns on its own (data
+// channel open, messages, remote tracks, failures) is reported through the
+// functions of [Handlers], which are called from pion's goroutines and must
+// return quickly.
+//
+// # Section layout
+//
+// Position 0 is the data channel and is the only section of the first
+// offer. [Conn.AddPublications] adds positions 1 to 4 (primary audio,
+// primary video, secondary audio, secondary video) and then one receive
+// slot per subscription made so far; later subscriptions append slots or
+// reuse parked ones, most recently parked first, per kind.
+//
+// # Directions
+//
+// pion v4 has no direction setter. Publications are realised natively:
+// their transceivers start as sendonly, lose their sender to become
+// inactive and get a fresh sender to send again, so the local description
+// always matches what the server sees. Receive slots stay recvonly in the
+// local description; a parked slot is turned inactive only in the copy of
+// the offer that is sent (protocol §4.13 allows this), and the server's
+// inactive answer is applied as is.
+//
+// # Limitations
+//
+//   - Video publications are RID simulcast only (VP9/SVC mode is not
+//     implemented). pion does not stamp the mid and rid header extensions
+//     on outgoing packets, so the connection wraps every published track
+//     and does it itself; RTX is not offered.
+//   - Statistics are a passthrough to pion ([Conn.GetStats]); pion does not
+//     produce audio levels, jitter-buffer or frame counters.
+package rtc

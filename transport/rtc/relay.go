@@ -1,0 +1,205 @@
+package rtc
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// relayTrack is the track the connection itself gives pion for one
+// encoding of one publication section. It lives as long as the peer
+// connection; the application's track (the source) is attached to it and
+// detached again as the publication changes, so pion's sender, its SSRC and
+// its simulcast envelope never change. This is how a publication goes
+// inactive and active again without a pion direction setter and without
+// stopping the sender for good.
+//
+// The source is bound with a context whose writer stamps the sdes:mid and
+// sdes:rtp-stream-id header extensions, which pion leaves to the track.
+type relayTrack struct {
+	id, streamID, rid, mid string
+	kind                   webrtc.RTPCodecType
+	logger                 *slog.Logger
+
+	mu     sync.Mutex
+	ctx    webrtc.TrackLocalContext // pion's binding; nil until Send
+	source webrtc.TrackLocal
+	bound  *sourceContext // the source's binding, if any
+}
+
+var _ webrtc.TrackLocal = (*relayTrack)(nil)
+
+// ID returns the track identifier shared by every encoding of a section.
+func (r *relayTrack) ID() string { return r.id }
+
+// RID returns the encoding's RID ("" for audio).
+func (r *relayTrack) RID() string { return r.rid }
+
+// StreamID returns me#primary or me#secondary.
+func (r *relayTrack) StreamID() string { return r.streamID }
+
+// Kind returns the section's kind.
+func (r *relayTrack) Kind() webrtc.RTPCodecType { return r.kind }
+
+// Bind is called by pion when the sender starts. It never fails because of
+// the source: a source that cannot bind is logged and stays detached.
+func (r *relayTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+
+	var codec webrtc.RTPCodecParameters
+	for _, c := range ctx.CodecParameters() {
+		if !strings.EqualFold(c.MimeType, webrtc.MimeTypeRTX) {
+			codec = c
+
+			break
+		}
+	}
+	if codec.MimeType == "" {
+		return codec, webrtc.ErrUnsupportedCodec
+	}
+
+	r.ctx = ctx
+	if r.source != nil {
+		bound, err := r.bindSourceLocked()
+		if err != nil {
+			r.logger.Warn("publication track not attached", "mid", r.mid, "rid", r.rid, "err", err)
+		} else {
+			codec = bound
+		}
+	}
+
+	return codec, nil
+}
+
+// Unbind is called by pion when the sender stops.
+func (r *relayTrack) Unbind(webrtc.TrackLocalContext) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+
+	err := r.unbindSourceLocked()
+	r.ctx = nil
+
+	return err
+}
+
+// setSource attaches src (nil detaches). Attaching fails when pion already
+// bound the relay and src cannot use any negotiated codec.
+func (r *relayTrack) setSource(src webrtc.TrackLocal) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+
+	if src == r.source {
+		return nil
+	}
+	if err := r.unbindSourceLocked(); err != nil {
+		r.logger.Debug("unbind publication track", "mid", r.mid, "rid", r.rid, "err", err)
+	}
+	r.source = src
+	if src == nil || r.ctx == nil {
+		return nil
+	}
+	if _, err := r.bindSourceLocked(); err != nil {
+		r.source = nil
+
+		return err
+	}
+
+	return nil
+}
+
+func (r *relayTrack) bindSourceLocked() (webrtc.RTPCodecParameters, error) {
+	bound := newSourceContext(r.ctx, r.mid, r.rid)
+	codec, err := r.source.Bind(bound)
+	if err != nil {
+		return codec, fmt.Errorf("%w: bind %s track: %w", ErrInvalidTrack, r.kind, err)
+	}
+	r.bound = bound
+
+	return codec, nil
+}
+
+func (r *relayTrack) unbindSourceLocked() error {
+	if r.bound == nil {
+		return nil
+	}
+	bound := r.bound
+	r.bound = nil
+
+	return r.source.Unbind(bound)
+}
+
+// sourceContext is the binding context handed to an application track.
+type sourceContext struct {
+	webrtc.TrackLocalContext
+	id     string
+	writer *stampWriter
+}
+
+func newSourceContext(ctx webrtc.TrackLocalContext, mid, rid string) *sourceContext {
+	w := &stampWriter{next: ctx.WriteStream(), mid: []byte(mid), rid: []byte(rid)}
+	for _, ext := range ctx.HeaderExtensions() {
+		switch ext.URI {
+		case sdp.SDESMidURI:
+			w.midID = uint8(ext.ID) //nolint:gosec // one-byte extension IDs are 1..14
+		case sdp.SDESRTPStreamIDURI:
+			w.ridID = uint8(ext.ID) //nolint:gosec // as above
+		}
+	}
+	if rid == "" {
+		w.ridID = 0
+	}
+
+	return &sourceContext{TrackLocalContext: ctx, id: ctx.ID() + ":" + rid, writer: w}
+}
+
+// ID distinguishes the encodings of one sender, which share pion's ID.
+func (c *sourceContext) ID() string { return c.id }
+
+// WriteStream returns the stamping writer.
+func (c *sourceContext) WriteStream() webrtc.TrackLocalWriter { return c.writer }
+
+// stampWriter adds the mid and RID header extensions to every packet.
+type stampWriter struct {
+	next         webrtc.TrackLocalWriter
+	midID, ridID uint8
+	mid, rid     []byte
+}
+
+func (w *stampWriter) WriteRTP(header *rtp.Header, payload []byte) (int, error) {
+	if w.midID == 0 && w.ridID == 0 {
+		return w.next.WriteRTP(header, payload)
+	}
+	// The caller may reuse the header for other bindings: stamp a copy.
+	stamped := *header
+	stamped.Extensions = append(make([]rtp.Extension, 0, len(header.Extensions)+2), header.Extensions...)
+	if w.midID != 0 {
+		if err := stamped.SetExtension(w.midID, w.mid); err != nil {
+			return 0, err
+		}
+	}
+	if w.ridID != 0 {
+		if err := stamped.SetExtension(w.ridID, w.rid); err != nil {
+			return 0, err
+		}
+	}
+
+	return w.next.WriteRTP(&stamped, payload)
+}
+
+func (w *stampWriter) Write(b []byte) (int, error) {
+	var packet rtp.Packet
+	if err := packet.Unmarshal(b); err != nil {
+		return 0, err
+	}
+	if _, err := w.WriteRTP(&packet.Header, packet.Payload); err != nil {
+		return 0, err
+	}
+
+	return len(b), nil
+}
