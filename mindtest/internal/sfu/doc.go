@@ -37,8 +37,8 @@
 // keyframes; other codecs (VP9) are not negotiated.
 //
 // pion v4.2.26 stops a transceiver for good when its section is offered
-// inactive again. To keep publications and receive slots usable across such
-// offers, the engine gives pion a copy of each offer in which media sections
-// are never inactive and writes the real directions back into the answer it
-// returns (see offer_rewrite.go).
+// inactive again, so a parked receive slot could never be reused. The engine
+// therefore gives pion a copy of each offer in which media sections are
+// never inactive, writes the real directions back into the answer it
+// returns, and lets the forwarder decide what flows (see offer_rewrite.go).
 package sfu

@@ -3,14 +3,17 @@ package sfu
 import "strings"
 
 // pion v4.2.26 calls RTPTransceiver.Stop when a section that already has a
-// transceiver is offered inactive. A stopped transceiver never receives or
-// sends again, although pion keeps answering recvonly/sendonly for it later.
-// Publications and receive slots flip between inactive and active all the
-// time, so the engine never lets pion see an inactive media section: pion
-// gets a copy of the offer in which positions 1–4 are sendonly and receive
-// slots are recvonly, and the answer pion writes is corrected afterwards to
-// carry the directions the client really asked for. The forwarder, not pion,
-// decides whether media flows on a section.
+// transceiver is offered inactive. Stop ends the transceiver's sender and
+// receiver for good and leaves its direction inactive: a receive slot that is
+// parked and later reused is answered inactive forever (reproduced by
+// TestPionQuirkInactiveStopsSection), and a publication depends on pion
+// replacing the stopped receiver by chance. Publications and slots flip
+// between inactive and active all the time, so the engine never lets pion
+// see an inactive media section: pion gets a copy of the offer in which
+// positions 1–4 are sendonly and receive slots are recvonly, and the answer
+// pion writes is corrected afterwards to carry the directions the client
+// asked for (dropping the msid and ssrc lines of inactive sections). The
+// forwarder, not pion, decides whether media flows on a section.
 
 // sdpLines splits SDP text into lines without their line ends and reports
 // the line end used ("\r\n" unless the text uses bare "\n").

@@ -243,3 +243,50 @@ func TestPublicationsReactivate(t *testing.T) {
 	}
 	require.Equal(t, 3, count(rec.snapshot(), "flags "+pidA+" av av"))
 }
+
+// TestReceiveSlotParkAndReuse parks a receive slot and reuses it for another
+// stream, twice; the engine must answer sendonly and forward each time.
+func TestReceiveSlotParkAndReuse(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	e := newTestEngine(t)
+	rec := newRecorder()
+	room, err := e.NewRoom(RoomConfig{Events: rec})
+	require.NoError(t, err)
+
+	a := newTestClient(t, room, pidA)
+	a.connect(ctx)
+	a.addPublications()
+	a.publish(1)
+	a.publish(3)
+	a.renegotiate(ctx)
+	rec.waitFor(ctx, t, "flags "+pidA+" a a")
+
+	b := newTestClient(t, room, pidB)
+	b.connect(ctx)
+	b.addPublications()
+	sub := b.subscribe(webrtc.RTPCodecTypeAudio, pidA+"#primary")
+	b.renegotiate(ctx)
+	waitUntil(ctx, t, "primary audio", func() bool { return sub.packets.Load() > 5 })
+
+	for round, label := range []string{pidA + "#secondary", pidA + "#primary"} {
+		b.setSub(sub, false, "")
+		answer := b.renegotiate(ctx)
+		o, err := ParseOffer(answer)
+		require.NoError(t, err)
+		require.Equal(t, Inactive, o.Sections[5].Direction, "round %d", round)
+		parked := sub.packets.Load()
+		mark := a.pubs[1].tracks[0].sent.Load()
+		waitUntil(ctx, t, "time to pass", func() bool { return a.pubs[1].tracks[0].sent.Load() > mark+15 })
+		require.LessOrEqual(t, sub.packets.Load()-parked, int64(2), "a parked slot must be silent")
+
+		b.setSub(sub, true, label)
+		answer = b.renegotiate(ctx)
+		o, err = ParseOffer(answer)
+		require.NoError(t, err)
+		require.Equal(t, SendOnly, o.Sections[5].Direction, "round %d", round)
+		n := sub.packets.Load()
+		waitUntil(ctx, t, "media on the reused slot", func() bool { return sub.packets.Load() > n+5 })
+	}
+	require.LessOrEqual(t, sub.maxGap.Load(), int32(1))
+}
