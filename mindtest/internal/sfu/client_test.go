@@ -176,10 +176,10 @@ type testClient struct {
 	t     *testing.T
 	room  *Room
 	offer func(ctx context.Context, pid, sdp string) (string, error)
-	pid  string
-	pc   *webrtc.PeerConnection
-	dc   *webrtc.DataChannel
-	open chan struct{}
+	pid   string
+	pc    *webrtc.PeerConnection
+	dc    *webrtc.DataChannel
+	open  chan struct{}
 
 	mu   sync.Mutex
 	pubs [5]*publication // index = position
