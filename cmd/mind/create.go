@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+
+	"github.com/mindsdk/mindgo/transport"
+)
+
+// conferenceCreated is what "mind conference create" prints.
+type conferenceCreated struct {
+	transport.Conference
+	// URI is the conference URI participants join.
+	URI string `json:"uri"`
+}
+
+// runConferenceCreate creates a conference with A1 and prints it with its
+// URI.
+func runConferenceCreate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const name = "mind conference create"
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	server := fs.String("server", "", "server `URL`, for example http://127.0.0.1:8080 (or URL/APPLICATION_ID)")
+	appID := fs.String("app-id", os.Getenv("MIND_APP_ID"), "application `ID` (default $MIND_APP_ID)")
+	token := fs.String("app-token", "", "application `token` (default $"+appTokenEnv+")")
+	confName := fs.String("name", "Conference", "conference `name`")
+	layout := fs.String("layout", "mosaic", "`layout`: mosaic, selector, presenting_mosaic or presenting_selector")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mind conference create --server URL --app-id ID --app-token TOKEN [--name N] [--layout L]")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Creates a conference and prints it as JSON, with its URI.")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageStatus(err)
+	}
+	if fs.NArg() > 0 {
+		return fail(stderr, name, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0)))
+	}
+
+	l, err := transport.ParseLayout(*layout)
+	if err != nil {
+		return fail(stderr, name, fmt.Errorf("%w: --layout: %v", errUsage, err))
+	}
+	url, err := applicationURL(*server, *appID)
+	if err != nil {
+		return fail(stderr, name, err)
+	}
+	tok, err := resolveToken(*token, os.Getenv)
+	if err != nil {
+		return fail(stderr, name, err)
+	}
+
+	c := &appClient{http: http.DefaultClient, token: tok}
+	var out conferenceCreated
+	if err := c.post(ctx, url, transport.CreateConferenceRequest{Name: *confName, Layout: l}, &out.Conference); err != nil {
+		return fail(stderr, name, err)
+	}
+	out.URI = url + "/" + out.ID
+	if err := printJSON(stdout, out); err != nil {
+		return fail(stderr, name, err)
+	}
+
+	return 0
+}
+
+// runParticipantCreate creates a participant with A5 and prints it with
+// its token.
+func runParticipantCreate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const name = "mind participant create"
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	uri := fs.String("uri", "", "conference `URI` (as printed by mind conference create)")
+	token := fs.String("app-token", "", "application `token` (default $"+appTokenEnv+")")
+	pName := fs.String("name", "Participant", "participant `name`")
+	role := fs.String("role", "attendee", "`role`: attendee, speaker, presenter or moderator")
+	language := fs.String("language", "en", "`language` (ISO 639-1 code of the protocol's list)")
+	priority := fs.Float64("priority", 1, "layout `priority`")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mind participant create --uri CONFERENCE_URI --app-token TOKEN [--name N] [--role R]")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Creates a participant and prints it as JSON, with its token.")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageStatus(err)
+	}
+	if fs.NArg() > 0 {
+		return fail(stderr, name, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0)))
+	}
+
+	u, err := transport.ParseConferenceURI(*uri)
+	if err != nil {
+		return fail(stderr, name, fmt.Errorf("%w: --uri: %v", errUsage, err))
+	}
+	r, err := transport.ParseRole(*role)
+	if err != nil {
+		return fail(stderr, name, fmt.Errorf("%w: --role: %v", errUsage, err))
+	}
+	lang, err := transport.ParseLanguage(*language)
+	if err != nil {
+		return fail(stderr, name, fmt.Errorf("%w: --language: %v", errUsage, err))
+	}
+	tok, err := resolveToken(*token, os.Getenv)
+	if err != nil {
+		return fail(stderr, name, err)
+	}
+
+	c := &appClient{http: http.DefaultClient, token: tok}
+	req := transport.CreateParticipantRequest{Name: *pName, Role: r, Language: lang, Priority: priority}
+	var out transport.ParticipantWithToken
+	if err := c.post(ctx, u.URL("/participants"), req, &out); err != nil {
+		return fail(stderr, name, err)
+	}
+	if err := printJSON(stdout, out); err != nil {
+		return fail(stderr, name, err)
+	}
+
+	return 0
+}
