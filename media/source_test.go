@@ -23,7 +23,7 @@ func testFile(name string) string {
 	return filepath.Join("..", "testdata", "media", name)
 }
 
-func readTestFile(t *testing.T, name string) []byte {
+func readTestFile(t testing.TB, name string) []byte {
 	t.Helper()
 
 	data, err := os.ReadFile(testFile(name))
