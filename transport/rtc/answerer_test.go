@@ -46,6 +46,7 @@ type answerer struct {
 	slots    map[string]*webrtc.TrackLocalStaticRTP // mid → track sent
 	received map[string]int                         // "mid/rid" → packets
 	streams  map[string]string                      // "mid/rid" → stream ID seen
+	ssrcs    map[string]webrtc.SSRC                 // "mid/rid" → SSRC seen
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -89,6 +90,7 @@ func newAnswerer(t testing.TB, api *webrtc.API) *answerer {
 		slots:    make(map[string]*webrtc.TrackLocalStaticRTP),
 		received: make(map[string]int),
 		streams:  make(map[string]string),
+		ssrcs:    make(map[string]webrtc.SSRC),
 		stop:     make(chan struct{}),
 	}
 	var once sync.Once
@@ -128,6 +130,7 @@ func (a *answerer) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiv
 	key := mid + "/" + track.RID()
 	a.mu.Lock()
 	a.streams[key] = track.StreamID()
+	a.ssrcs[key] = track.SSRC()
 	a.mu.Unlock()
 
 	buf := make([]byte, 1500)

@@ -3,11 +3,13 @@ package rtc
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -172,7 +174,7 @@ func sectionByMid(t testing.TB, offer, mid string) []string {
 func TestPublishMedia(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
 	defer cancel()
-	c, a, _ := connect(ctx, t, mustEngine(t), newAnswererAPI(t))
+	c, a, ev := connect(ctx, t, mustEngine(t), newAnswererAPI(t))
 	if err := c.AddPublications(); err != nil {
 		t.Fatal(err)
 	}
@@ -215,6 +217,17 @@ func TestPublishMedia(t *testing.T) {
 	a.mu.Unlock()
 	if stream != "me#primary" {
 		t.Errorf("answerer saw video stream %q", stream)
+	}
+
+	// A keyframe request from the server reaches the owner.
+	a.mu.Lock()
+	ssrc := a.ssrcs["2/m"]
+	a.mu.Unlock()
+	if err := a.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(ssrc)}}); err != nil {
+		t.Fatal(err)
+	}
+	for got := receive(ctx, t, "keyframe request", ev.keyframe); got != "primary/m"; {
+		got = receive(ctx, t, "keyframe request", ev.keyframe)
 	}
 }
 
@@ -508,5 +521,64 @@ func TestRemoteCloseFails(t *testing.T) {
 	case err := <-ev.failed:
 		t.Errorf("second OnFailed(%v)", err)
 	default:
+	}
+}
+
+// recordHandler keeps the records slog hands it.
+type recordHandler struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (h *recordHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, r.Clone())
+
+	return nil
+}
+func (h *recordHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &attrHandler{recordHandler: h, attrs: attrs}
+}
+func (h *recordHandler) WithGroup(string) slog.Handler { return h }
+
+type attrHandler struct {
+	*recordHandler
+	attrs []slog.Attr
+}
+
+func (h *attrHandler) Handle(ctx context.Context, r slog.Record) error {
+	r.AddAttrs(h.attrs...)
+
+	return h.recordHandler.Handle(ctx, r)
+}
+
+func TestPionLogsReachSlog(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	h := &recordHandler{}
+	cfg := testConfig()
+	cfg.Logger = slog.New(h)
+	engine, err := NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	connect(ctx, t, engine, newAnswererAPI(t))
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	scopes := map[string]bool{}
+	for _, r := range h.records {
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "scope" {
+				scopes[a.Value.String()] = true
+			}
+
+			return true
+		})
+	}
+	if !scopes["pion/pc"] && !scopes["pion/ice"] {
+		t.Errorf("no pion scopes among %v (%d records)", scopes, len(h.records))
 	}
 }

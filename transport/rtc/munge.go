@@ -148,13 +148,14 @@ func isDirection(line string) bool {
 
 // applyPlan rewrites one media section (its m= line first) to the plan.
 func applyPlan(lines []string, plan *sectionPlan) ([]string, error) {
-	mid := ""
-	for _, line := range lines {
-		if v, ok := strings.CutPrefix(line, "a=mid:"); ok {
-			mid = v
-
+	mid, found := "", false
+	for _, line := range lines[1:] {
+		if mid, found = strings.CutPrefix(line, "a=mid:"); found {
 			break
 		}
+	}
+	if !found {
+		return nil, fmt.Errorf("%w: media section without a=mid", ErrMalformedSDP)
 	}
 	if mid != plan.mid {
 		return nil, fmt.Errorf("%w: section with mid %q where mid %q was expected",
@@ -164,6 +165,7 @@ func applyPlan(lines []string, plan *sectionPlan) ([]string, error) {
 	out := make([]string, 0, len(lines)+8)
 	wroteBandwidth := plan.tias <= 0
 	wroteDirection := false
+	wroteMsid := false
 	for i, line := range lines {
 		// b= comes before the section's a= lines (RFC 8866 §5 order: m, i,
 		// c, b, k, a), not after them as the JS writes it (quirk Q18).
@@ -187,8 +189,9 @@ func applyPlan(lines []string, plan *sectionPlan) ([]string, error) {
 				out = append(out, "a="+plan.direction)
 				wroteDirection = true
 			}
-		case strings.HasPrefix(line, "a=mid:"):
+		case strings.HasPrefix(line, "a=mid:") && !wroteMsid:
 			out = append(out, line, "a=msid:"+plan.stream+" "+plan.track)
+			wroteMsid = true
 		default:
 			out = append(out, line)
 		}
