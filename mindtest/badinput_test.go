@@ -63,7 +63,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"missing token", http.MethodPatch, b + "/", "", `{"name": "x"}`, 401},
 		{"bad token", http.MethodPatch, b + "/", "forged", `{"name": "x"}`, 401},
 		{"bad token on A1", http.MethodPost, appURL, "forged", `{"name": "x"}`, 401},
-		{"oversized body", http.MethodPatch, b + "/", f.mod.Token, `{"name": "` + strings.Repeat("a", maxBodyBytes) + `"}`, 413},
+		{"oversized body", http.MethodPatch, b + "/", f.mod.Token,
+			`{"name": "` + strings.Repeat("a", maxBodyBytes) + `"}`, 413},
 	}
 	for _, tc := range cases {
 		if got, body := call(t, tc.method, tc.url, tc.token, tc.body); got != tc.want {

@@ -265,7 +265,9 @@ func validatePatch(patch transport.ParticipantPatch) error {
 // updateParticipant applies patch to participant id (R6, A6). A
 // participant may change its own name; anything else needs a moderator.
 // An unknown target is ErrNotFound.
-func (c *Conference) updateParticipant(actor, id string, patch transport.ParticipantPatch) (transport.Participant, error) {
+func (c *Conference) updateParticipant(
+	actor, id string, patch transport.ParticipantPatch,
+) (transport.Participant, error) {
 	if err := validatePatch(patch); err != nil {
 		return transport.Participant{}, err
 	}

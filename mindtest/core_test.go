@@ -63,7 +63,8 @@ func TestPresenceFollowsWebSocket(t *testing.T) {
 		t.Fatalf("WaitOnline: %v", err)
 	}
 	n = mod.nextNotification(t)
-	if p := decodeJSON[transport.Participant](t, n.Resource); n.Location != transport.ParticipantLocation(f.spk.ID) || p.Online {
+	p := decodeJSON[transport.Participant](t, n.Resource)
+	if n.Location != transport.ParticipantLocation(f.spk.ID) || p.Online {
 		t.Fatalf("moderator got %+v, want speaker offline", n)
 	}
 	// The speaker never hears about itself.

@@ -241,19 +241,6 @@ func (ws *wsClient) closed(t *testing.T) websocket.StatusCode {
 	}
 }
 
-// quiet checks that no message is pending right now (after a round trip
-// that would have queued it).
-func (ws *wsClient) quiet(t *testing.T) {
-	t.Helper()
-	select {
-	case m, ok := <-ws.msgs:
-		if ok {
-			t.Fatalf("unexpected message: %s", m)
-		}
-	default:
-	}
-}
-
 // base returns the conference base URL.
 func base(c *Conference) string { return c.URI() }
 

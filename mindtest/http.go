@@ -204,7 +204,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, appID, confID
 			writeError(w, http.StatusUnauthorized, "invalid token")
 			return caller{}, false
 		}
-		cl = caller{conf: e.conf, pid: e.pid}
+		cl = caller(e)
 	}
 
 	cl.conf.mu.Lock()

@@ -56,7 +56,8 @@ func TestOnlineWhileAnyChannelIsOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := mod.nextNotification(t)
-	if p := decodeJSON[transport.Participant](t, n.Resource); n.Location != transport.ParticipantLocation(f.att.ID) || p.Online {
+	p := decodeJSON[transport.Participant](t, n.Resource)
+	if n.Location != transport.ParticipantLocation(f.att.ID) || p.Online {
 		t.Fatalf("moderator got %+v, want the attendee offline", n)
 	}
 }
@@ -74,8 +75,9 @@ func TestOfflineClearsMedia(t *testing.T) {
 	if err := f.conf.setMedia(f.spk.ID, flags, flags); err != nil {
 		t.Fatal(err)
 	}
-	if p := decodeJSON[transport.Participant](t, mod.nextNotification(t).Resource); p.Media != flags || p.SecondaryMedia != flags {
-		t.Fatalf("media update %+v", p)
+	up := decodeJSON[transport.Participant](t, mod.nextNotification(t).Resource)
+	if up.Media != flags || up.SecondaryMedia != flags {
+		t.Fatalf("media update %+v", up)
 	}
 
 	if err := spk.conn.Close(websocket.StatusNormalClosure, ""); err != nil {

@@ -17,6 +17,12 @@ func TestRoutesAndRoles(t *testing.T) {
 	app := f.srv.ApplicationToken()
 	appURL := f.srv.URL() + "/" + f.srv.ApplicationID()
 	victim := mustParticipant(t, f.conf, "Vic", transport.RoleAttendee)
+	mod, spk, att := f.mod.Token, f.spk.Token, f.att.Token
+	pp := b + "/participants/"
+	name := func(n string) map[string]string { return map[string]string{"name": n} }
+	toConf := transport.MessageRequest{SendTo: f.conf.ID(), Text: "x"}
+	query := func(tok string) string { return b + "/recording?access_token=" + url.QueryEscape(tok) }
+	otherConf := f.srv.URL() + "/" + f.srv.ApplicationID() + "/" + newUUID()
 
 	cases := []struct {
 		name   string
@@ -26,49 +32,50 @@ func TestRoutesAndRoles(t *testing.T) {
 		body   any
 		want   int
 	}{
-		{"R1 attendee", http.MethodGet, b + "/?detailed=true", f.att.Token, nil, 200},
+		{"R1 attendee", http.MethodGet, b + "/?detailed=true", att, nil, 200},
 		{"R1 no token", http.MethodGet, b + "/?detailed=true", "", nil, 401},
 		{"R1 unknown token", http.MethodGet, b + "/?detailed=true", "nope", nil, 401},
-		{"R2 participant without media", http.MethodPost, b + "/", f.att.Token, transport.SDP{SDP: "v=0"}, 501},
+		{"R2 participant without media", http.MethodPost, b + "/", att, transport.SDP{SDP: "v=0"}, 501},
 		{"R2 application", http.MethodPost, b + "/", app, transport.SDP{SDP: "v=0"}, 403},
-		{"R3 moderator", http.MethodPatch, b + "/", f.mod.Token, map[string]string{"name": "A"}, 200},
-		{"R3 presenter-less speaker", http.MethodPatch, b + "/", f.spk.Token, map[string]string{"name": "B"}, 403},
-		{"R4 moderator", http.MethodPost, b + "/recording/start", f.mod.Token, "{}", 200},
-		{"R4 attendee", http.MethodPost, b + "/recording/start", f.att.Token, "{}", 403},
-		{"R5 moderator", http.MethodPost, b + "/recording/stop", f.mod.Token, "{}", 200},
-		{"R5 speaker", http.MethodPost, b + "/recording/stop", f.spk.Token, "{}", 403},
-		{"R6 own name", http.MethodPatch, b + "/participants/" + f.att.ID, f.att.Token, map[string]string{"name": "Ann2"}, 200},
-		{"R6 other's name", http.MethodPatch, b + "/participants/" + f.spk.ID, f.att.Token, map[string]string{"name": "X"}, 403},
-		{"R6 own role", http.MethodPatch, b + "/participants/" + f.spk.ID, f.spk.Token, map[string]string{"role": "moderator"}, 403},
-		{"R6 own priority", http.MethodPatch, b + "/participants/" + f.att.ID, f.att.Token, map[string]float64{"priority": 5}, 403},
-		{"R6 moderator on other", http.MethodPatch, b + "/participants/" + f.spk.ID, f.mod.Token, map[string]string{"language": "de"}, 200},
-		{"R6 moderator on self", http.MethodPatch, b + "/participants/" + f.mod.ID, f.mod.Token, map[string]float64{"priority": 3}, 200},
-		{"R7 attendee", http.MethodPost, b + "/messages", f.att.Token, transport.MessageRequest{SendTo: f.conf.ID(), Text: "x"}, 200},
-		{"R8 moderator by query", http.MethodGet, b + "/recording?access_token=" + url.QueryEscape(f.mod.Token), "", nil, 200},
-		{"R8 moderator by header", http.MethodGet, b + "/recording", f.mod.Token, nil, 200},
-		{"R8 attendee", http.MethodGet, b + "/recording?access_token=" + url.QueryEscape(f.att.Token), "", nil, 403},
+		{"R3 moderator", http.MethodPatch, b + "/", mod, name("A"), 200},
+		{"R3 presenter-less speaker", http.MethodPatch, b + "/", spk, name("B"), 403},
+		{"R4 moderator", http.MethodPost, b + "/recording/start", mod, "{}", 200},
+		{"R4 attendee", http.MethodPost, b + "/recording/start", att, "{}", 403},
+		{"R5 moderator", http.MethodPost, b + "/recording/stop", mod, "{}", 200},
+		{"R5 speaker", http.MethodPost, b + "/recording/stop", spk, "{}", 403},
+		{"R6 own name", http.MethodPatch, pp + f.att.ID, att, name("Ann2"), 200},
+		{"R6 other's name", http.MethodPatch, pp + f.spk.ID, att, name("X"), 403},
+		{"R6 own role", http.MethodPatch, pp + f.spk.ID, spk, map[string]string{"role": "moderator"}, 403},
+		{"R6 own priority", http.MethodPatch, pp + f.att.ID, att, map[string]float64{"priority": 5}, 403},
+		{"R6 moderator on other", http.MethodPatch, pp + f.spk.ID, mod, map[string]string{"language": "de"}, 200},
+		{"R6 moderator on self", http.MethodPatch, pp + f.mod.ID, mod, map[string]float64{"priority": 3}, 200},
+		{"R7 attendee", http.MethodPost, b + "/messages", att, toConf, 200},
+		{"R8 moderator by query", http.MethodGet, query(mod), "", nil, 200},
+		{"R8 moderator by header", http.MethodGet, b + "/recording", mod, nil, 200},
+		{"R8 attendee", http.MethodGet, query(att), "", nil, 403},
 		{"R8 application", http.MethodGet, b + "/recording", app, nil, 200},
 		{"A1 application", http.MethodPost, appURL, app, map[string]string{"name": "New", "layout": "selector"}, 201},
-		{"A1 participant", http.MethodPost, appURL, f.mod.Token, map[string]string{"name": "New"}, 401},
+		{"A1 participant", http.MethodPost, appURL, mod, name("New"), 401},
 		{"A2 application", http.MethodGet, b, app, nil, 200},
-		{"A3 application", http.MethodPatch, b, app, map[string]string{"name": "C"}, 200},
-		{"A4 participant", http.MethodDelete, b, f.mod.Token, nil, 403},
+		{"A3 application", http.MethodPatch, b, app, name("C"), 200},
+		{"A4 participant", http.MethodDelete, b, mod, nil, 403},
 		{"A5 application", http.MethodPost, b + "/participants", app, map[string]string{"name": "P", "role": "speaker"}, 201},
-		{"A5 moderator", http.MethodPost, b + "/participants", f.mod.Token, map[string]string{"name": "P"}, 403},
-		{"A6 read application", http.MethodGet, b + "/participants/" + f.att.ID, app, nil, 200},
-		{"A6 read moderator", http.MethodGet, b + "/participants/" + f.att.ID, f.mod.Token, nil, 403},
-		{"A6 change application", http.MethodPatch, b + "/participants/" + f.att.ID, app, map[string]string{"role": "speaker"}, 200},
-		{"A7 moderator", http.MethodDelete, b + "/participants/" + victim.ID, f.mod.Token, nil, 403},
-		{"A7 application", http.MethodDelete, b + "/participants/" + victim.ID, app, nil, 204},
-		{"A8 application", http.MethodPost, b + "/messages", app, transport.MessageRequest{SendTo: f.conf.ID(), Text: "x"}, 201},
-		{"A8 application to itself", http.MethodPost, b + "/messages", app, transport.MessageRequest{SendTo: f.srv.ApplicationID(), Text: "x"}, 400},
+		{"A5 moderator", http.MethodPost, b + "/participants", mod, name("P"), 403},
+		{"A6 read application", http.MethodGet, pp + f.att.ID, app, nil, 200},
+		{"A6 read moderator", http.MethodGet, pp + f.att.ID, mod, nil, 403},
+		{"A6 change application", http.MethodPatch, pp + f.att.ID, app, map[string]string{"role": "speaker"}, 200},
+		{"A7 moderator", http.MethodDelete, pp + victim.ID, mod, nil, 403},
+		{"A7 application", http.MethodDelete, pp + victim.ID, app, nil, 204},
+		{"A8 application", http.MethodPost, b + "/messages", app, toConf, 201},
+		{"A8 application to itself", http.MethodPost, b + "/messages", app,
+			transport.MessageRequest{SendTo: f.srv.ApplicationID(), Text: "x"}, 400},
 		{"A9 application", http.MethodPost, b + "/recording/start", app, "{}", 204},
 		{"A9 application, empty body", http.MethodPost, b + "/recording/stop", app, nil, 204},
-		{"wrong method", http.MethodPut, b + "/", f.mod.Token, nil, 405},
-		{"unknown route", http.MethodGet, b + "/nothing", f.mod.Token, nil, 404},
+		{"wrong method", http.MethodPut, b + "/", mod, nil, 405},
+		{"unknown route", http.MethodGet, b + "/nothing", mod, nil, 404},
 		{"expelled caller", http.MethodGet, b + "/?detailed=true", victim.Token, nil, 404},
-		{"token of another conference", http.MethodGet, f.srv.URL() + "/" + f.srv.ApplicationID() + "/" + newUUID() + "/", f.mod.Token, nil, 401},
-		{"unknown conference", http.MethodGet, f.srv.URL() + "/" + f.srv.ApplicationID() + "/" + newUUID(), app, nil, 404},
+		{"token of another conference", http.MethodGet, otherConf + "/", mod, nil, 401},
+		{"unknown conference", http.MethodGet, otherConf, app, nil, 404},
 		{"application token, other app", http.MethodGet, f.srv.URL() + "/" + newUUID() + "/" + f.conf.ID(), app, nil, 401},
 	}
 	for _, tc := range cases {

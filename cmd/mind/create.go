@@ -30,7 +30,8 @@ func runConferenceCreate(ctx context.Context, args []string, stdout, stderr io.W
 	confName := fs.String("name", "Conference", "conference `name`")
 	layout := fs.String("layout", "mosaic", "`layout`: mosaic, selector, presenting_mosaic or presenting_selector")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mind conference create --server URL --app-id ID --app-token TOKEN [--name N] [--layout L]")
+		fmt.Fprintln(stderr, "usage: mind conference create --server URL --app-id ID --app-token TOKEN")
+		fmt.Fprintln(stderr, "                              [--name N] [--layout L]")
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Creates a conference and prints it as JSON, with its URI.")
 		fmt.Fprintln(stderr)
@@ -58,7 +59,8 @@ func runConferenceCreate(ctx context.Context, args []string, stdout, stderr io.W
 
 	c := &appClient{http: http.DefaultClient, token: tok}
 	var out conferenceCreated
-	if err := c.post(ctx, url, transport.CreateConferenceRequest{Name: *confName, Layout: l}, &out.Conference); err != nil {
+	req := transport.CreateConferenceRequest{Name: *confName, Layout: l}
+	if err := c.post(ctx, url, req, &out.Conference); err != nil {
 		return fail(stderr, name, err)
 	}
 	out.URI = url + "/" + out.ID

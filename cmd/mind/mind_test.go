@@ -51,7 +51,8 @@ func TestServePrintsInfoAndServes(t *testing.T) {
 	if err := json.Unmarshal([]byte(line), &info); err != nil {
 		t.Fatalf("first line %q: %v", line, err)
 	}
-	if !strings.HasPrefix(info.URL, "http://127.0.0.1:") || !transport.IsUUID(info.ApplicationID) || info.ApplicationToken == "" {
+	if !strings.HasPrefix(info.URL, "http://127.0.0.1:") || !transport.IsUUID(info.ApplicationID) ||
+		info.ApplicationToken == "" {
 		t.Fatalf("info %+v", info)
 	}
 
@@ -151,6 +152,7 @@ func TestBadCommandLines(t *testing.T) {
 	t.Setenv("MIND_APP_ID", "")
 	app := "0c7a8f2e-1b3d-4e5f-9a6b-7c8d9e0f1a2b"
 	uri := "http://127.0.0.1:1/" + app + "/5f4e3d2c-1b0a-4987-8654-3210fedcba98"
+	dead := "http://127.0.0.1:1"
 
 	for _, tc := range []struct {
 		name string
@@ -163,13 +165,14 @@ func TestBadCommandLines(t *testing.T) {
 		{"unknown flag", []string{"serve", "--port", "1"}, "flag provided but not defined"},
 		{"serve extra argument", []string{"serve", "now"}, "unexpected argument"},
 		{"no server", []string{"conference", "create", "--app-token", "x"}, "--server is required"},
-		{"no app id", []string{"conference", "create", "--server", "http://127.0.0.1:1", "--app-token", "x"}, "--app-id is required"},
+		{"no app id", []string{"conference", "create", "--server", dead, "--app-token", "x"}, "--app-id is required"},
 		{"bad server", []string{"conference", "create", "--server", "127.0.0.1:1", "--app-token", "x"}, "http or https"},
-		{"no token", []string{"conference", "create", "--server", "http://127.0.0.1:1", "--app-id", app}, "application token is required"},
+		{"no token", []string{"conference", "create", "--server", dead, "--app-id", app}, "token is required"},
 		{"bad layout", []string{"conference", "create", "--layout", "grid"}, "--layout"},
 		{"bad uri", []string{"participant", "create", "--uri", "http://x/1/2", "--app-token", "x"}, "--uri"},
 		{"bad role", []string{"participant", "create", "--uri", uri, "--app-token", "x", "--role", "king"}, "--role"},
-		{"bad language", []string{"participant", "create", "--uri", uri, "--app-token", "x", "--language", "xx"}, "--language"},
+		{"bad language", []string{"participant", "create", "--uri", uri, "--app-token", "x", "--language", "x"},
+			"--language"},
 	} {
 		code, _, errOut := runCmd(t, tc.args...)
 		if code != 2 || !strings.Contains(errOut, tc.want) {
@@ -183,7 +186,8 @@ func TestBadCommandLines(t *testing.T) {
 	if code, _, _ := runCmd(t, "serve", "-h"); code != 0 {
 		t.Errorf("serve -h: exit %d", code)
 	}
-	if code, _, errOut := runCmd(t, "serve", "--addr", "256.0.0.1:99999"); code != 1 || !strings.Contains(errOut, "listen") {
+	code, _, errOut := runCmd(t, "serve", "--addr", "256.0.0.1:99999")
+	if code != 1 || !strings.Contains(errOut, "listen") {
 		t.Errorf("bad address: exit %d, %q", code, errOut)
 	}
 }

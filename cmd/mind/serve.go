@@ -29,7 +29,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	addr := fs.String("addr", "127.0.0.1:0", "listen `address` (host:port; port 0 picks a free one)")
 	verbose := fs.Bool("v", false, "log every request")
 	ping := fs.Duration("ping-interval", 15*time.Second, "WebSocket keepalive ping interval")
-	grace := fs.Duration("expel-grace", 500*time.Millisecond, "wait after a close code before closing a participant's transports")
+	grace := fs.Duration("expel-grace", 500*time.Millisecond,
+		"wait after a close code before closing a participant's transports")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mind serve [flags]")
 		fmt.Fprintln(stderr)
