@@ -10,7 +10,8 @@
 // (protocol §12) for participants and for the application. Tokens and
 // roles are enforced, presence is tracked, and every change of a
 // conference is serialised together with its notifications, so every
-// receiver sees the same order.
+// receiver sees the same order and a snapshot (R1) reflects every
+// notification queued to its caller before it.
 //
 // Besides HTTP, the server has a Go API for tests: create conferences and
 // participants, act as the application ([Conference.Rename],
@@ -20,8 +21,37 @@
 // ([Server.FailNext], [Server.DelayNext], [Conference.DropTransport],
 // [Conference.SendRaw]).
 //
-// Limitations: the server keeps everything in memory and serves a single
-// application. It records nothing: GET /recording answers a small
-// placeholder file. SDP negotiation (POST /) answers 501 until a media
-// engine is plugged in (see media.go).
+// # Status codes
+//
+// 400 for a malformed body or an invalid value (unknown role, language or
+// layout, an empty new name, an unknown target participant or message
+// recipient), 401 for a missing or invalid token, 403 when the caller's
+// role forbids the operation, 404 only when the conference has ended or
+// the calling participant was expelled (and for paths that are no
+// resource at all), 405 for a method a resource does not have, 413 for a
+// body over 1 MiB, 501 for SDP offers while no media engine is plugged in.
+// Error bodies are {"error": "<reason>"}. Every response allows any
+// origin (CORS), and preflights need no token.
+//
+// # Choices where the protocol leaves room
+//
+//   - Names may be empty when a conference or participant is created, but
+//     not when they are changed.
+//   - A conference-wide message is not echoed to its sender.
+//   - The application's WebSocket receives every conference and
+//     participant notification, messages sent to the conference, and
+//     messages sent to the application; private messages between
+//     participants and the application's own messages are not echoed to it.
+//   - A participant may hold several notification channels at once; it is
+//     online while any of them is open, and each gets every notification.
+//   - A receiver that falls 16,384 notifications behind is dropped like a
+//     failed connection; its client reconnects and reloads the model.
+//
+// # Limitations
+//
+// The server keeps everything in memory, serves a single application and
+// keeps every request for [Server.Requests] until it closes. It records
+// nothing: GET /recording answers a small placeholder file. SDP
+// negotiation (POST /) answers 501 until a media engine is plugged in
+// (see media.go).
 package mindtest

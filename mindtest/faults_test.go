@@ -258,7 +258,7 @@ func TestCloseIsIdempotentAndDropsClients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ws.conn.CloseNow()
+	defer ws.shutdown()
 
 	if err := s.Close(); err != nil {
 		t.Fatal(err)

@@ -133,7 +133,8 @@ func wantStatus(t *testing.T, want int, method, url, token string, body any) []b
 type wsClient struct {
 	conn *websocket.Conn
 	msgs chan string
-	end  chan error // the read error that ended the connection
+	end  chan error    // the read error that ended the connection
+	stop chan struct{} // closed to end the reader early
 }
 
 func dialWS(t *testing.T, c *Conference, token string) *wsClient {
@@ -142,7 +143,7 @@ func dialWS(t *testing.T, c *Conference, token string) *wsClient {
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
-	t.Cleanup(func() { _ = ws.conn.CloseNow(); <-ws.end })
+	t.Cleanup(ws.shutdown)
 
 	return ws
 }
@@ -161,25 +162,41 @@ func tryDialWS(ctx context.Context, c *Conference, token string) (*wsClient, err
 		}
 		return nil, err
 	}
-	ws := &wsClient{conn: conn, msgs: make(chan string, 1024), end: make(chan error, 1)}
-	go func() {
-		for {
-			typ, b, err := conn.Read(context.Background())
-			if err != nil {
-				close(ws.msgs)
-				ws.end <- err
-				return
-			}
-			if typ != websocket.MessageText {
-				close(ws.msgs)
-				ws.end <- errors.New("binary frame")
-				return
-			}
-			ws.msgs <- string(b)
-		}
-	}()
+	ws := &wsClient{
+		conn: conn, msgs: make(chan string, 4096), end: make(chan error, 1), stop: make(chan struct{}),
+	}
+	go ws.read()
 
 	return ws, nil
+}
+
+// read forwards text frames to msgs until the connection ends.
+func (ws *wsClient) read() {
+	defer close(ws.msgs)
+	for {
+		typ, b, err := ws.conn.Read(context.Background())
+		if err == nil && typ != websocket.MessageText {
+			err = errors.New("binary frame")
+		}
+		if err != nil {
+			ws.end <- err
+			return
+		}
+		select {
+		case ws.msgs <- string(b):
+		case <-ws.stop:
+			ws.end <- errors.New("stopped")
+			return
+		}
+	}
+}
+
+// shutdown closes the connection and waits for the reader.
+func (ws *wsClient) shutdown() {
+	close(ws.stop)
+	_ = ws.conn.CloseNow()
+	err := <-ws.end
+	ws.end <- err
 }
 
 type statusError struct {
