@@ -80,17 +80,21 @@ type Event struct {
 	Err error
 }
 
-// Conn is an open notification WebSocket. It owns two goroutines, a reader
-// and a pinger, which [Conn.Close] stops and waits for.
+// Conn is an open notification WebSocket. It owns one goroutine, the
+// reader, plus a short-lived one while a keepalive ping waits for its pong
+// (pings are started by a timer, so an idle Conn costs one goroutine).
+// [Conn.Close] stops and waits for both.
 type Conn struct {
 	ws      *websocket.Conn
 	deliver func(Event)
 	opts    Options
 
-	closing  atomic.Bool
 	terminal sync.Once
-	stop     chan struct{}
 	wg       sync.WaitGroup
+
+	mu      sync.Mutex // guards timer and the start of pings against Close
+	closing atomic.Bool
+	timer   *time.Timer
 }
 
 // Dial opens the notification WebSocket at url (see
@@ -127,13 +131,10 @@ func Dial(ctx context.Context, url, token string, opts *Options, deliver func(Ev
 	}
 	c.SetReadLimit(o.ReadLimit)
 
-	conn := &Conn{ws: c, deliver: deliver, opts: o, stop: make(chan struct{})}
+	conn := &Conn{ws: c, deliver: deliver, opts: o}
 	conn.wg.Add(1)
 	go conn.read()
-	if o.PingInterval > 0 {
-		conn.wg.Add(1)
-		go conn.keepalive()
-	}
+	conn.schedulePing()
 
 	return conn, nil
 }
@@ -142,11 +143,17 @@ func Dial(ctx context.Context, url, token string, opts *Options, deliver func(Ev
 // Conn's goroutines. No event is delivered once Close has been called. It
 // is safe to call more than once.
 func (c *Conn) Close() error {
-	if c.closing.Swap(true) {
+	c.mu.Lock()
+	already := c.closing.Swap(true)
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.mu.Unlock()
+	if already {
 		c.wg.Wait()
 		return nil
 	}
-	close(c.stop)
+
 	err := c.ws.CloseNow()
 	c.wg.Wait()
 	if errors.Is(err, net.ErrClosed) {
@@ -206,26 +213,38 @@ func (c *Conn) once(e Event) {
 	c.terminal.Do(func() { c.emit(e) })
 }
 
-func (c *Conn) keepalive() {
+// schedulePing arms the timer of the next keepalive ping.
+func (c *Conn) schedulePing() {
+	if c.opts.PingInterval <= 0 {
+		return
+	}
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closing.Load() {
+		c.timer = time.AfterFunc(c.opts.PingInterval, c.ping)
+	}
+}
+
+// ping runs on the timer's goroutine: one ping, then the next timer.
+func (c *Conn) ping() {
+	c.mu.Lock()
+	if c.closing.Load() {
+		c.mu.Unlock()
+		return
+	}
+	c.wg.Add(1)
+	c.mu.Unlock()
 	defer c.wg.Done()
 
-	t := time.NewTicker(c.opts.PingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.stop:
-			return
-		case <-t.C:
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.PongTimeout)
+	err := c.ws.Ping(ctx)
+	cancel()
+	if err != nil {
+		if !c.closing.Load() {
+			c.fail(fmt.Errorf("%w: %v", ErrKeepalive, err))
 		}
-
-		ctx, cancel := context.WithTimeout(context.Background(), c.opts.PongTimeout)
-		err := c.ws.Ping(ctx)
-		cancel()
-		if err != nil {
-			if !c.closing.Load() {
-				c.fail(fmt.Errorf("%w: %v", ErrKeepalive, err))
-			}
-			return
-		}
+		return
 	}
+	c.schedulePing()
 }
