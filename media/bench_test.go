@@ -50,7 +50,7 @@ func BenchmarkParseH264(b *testing.B) {
 	benchmarkParse(b, "video-640x360.h264", parseH264)
 }
 
-func benchmarkParse(b *testing.B, name string, parse func([]byte, *Options) (*Clip, error)) {
+func benchmarkParse(b *testing.B, name string, parse parser) {
 	data := readTestFile(b, name)
 	b.SetBytes(int64(len(data)))
 

@@ -21,7 +21,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f})
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, parse := range []func([]byte, *Options) (*Clip, error){parseIVF, parseOgg, parseH264} {
+		for _, parse := range []parser{parseIVF, parseOgg, parseH264} {
 			clip, err := parse(data, nil)
 			if err != nil {
 				continue

@@ -37,7 +37,10 @@ func TestTone(opts *Options) (*Clip, error) {
 	return embeddedClip("tone.ogg", opts, parseOgg)
 }
 
-func embeddedClip(name string, opts *Options, parse func([]byte, *Options) (*Clip, error)) (*Clip, error) {
+// parser is the shape of parseIVF, parseOgg and parseH264.
+type parser func(data []byte, opts *Options) (*Clip, error)
+
+func embeddedClip(name string, opts *Options, parse parser) (*Clip, error) {
 	data, err := assets.ReadFile("assets/" + name)
 	if err != nil {
 		return nil, fmt.Errorf("media: embedded %s: %w", name, err)

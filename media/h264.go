@@ -136,7 +136,7 @@ func parseH264(data []byte, opts *Options) (*Clip, error) {
 	}
 
 	if err := clip.finish(); err != nil {
-		return nil, fmt.Errorf("H.264: %w", err)
+		return nil, fmt.Errorf("read H.264: %w", err)
 	}
 
 	return clip, nil

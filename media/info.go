@@ -26,7 +26,7 @@ func Inspect(path string) (Info, error) {
 		return Info{}, err
 	}
 
-	var parse func([]byte, *Options) (*Clip, error)
+	var parse parser
 	switch {
 	case bytes.HasPrefix(data, []byte("DKIF")):
 		parse = parseIVF
@@ -46,7 +46,7 @@ func Inspect(path string) (Info, error) {
 	return clip.Info(), nil
 }
 
-func readInfo(path string, parse func([]byte, *Options) (*Clip, error)) (Info, error) {
+func readInfo(path string, parse parser) (Info, error) {
 	data, err := openInput(path)
 	if err != nil {
 		return Info{}, err

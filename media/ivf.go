@@ -120,7 +120,7 @@ func parseIVF(data []byte, opts *Options) (*Clip, error) {
 	}
 
 	if err := clip.finish(); err != nil {
-		return nil, fmt.Errorf("IVF: %w", err)
+		return nil, fmt.Errorf("read IVF: %w", err)
 	}
 
 	return clip, nil

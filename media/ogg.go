@@ -86,7 +86,7 @@ func parseOgg(data []byte, opts *Options) (*Clip, error) {
 	}
 
 	if err := clip.finish(); err != nil {
-		return nil, fmt.Errorf("Ogg: %w", err)
+		return nil, fmt.Errorf("read Ogg: %w", err)
 	}
 
 	return clip, nil
@@ -235,14 +235,14 @@ func opusSamples(packet []byte) (int, error) {
 		frames = 2
 	case 3:
 		if len(packet) < 2 {
-			return 0, errors.New("Opus packet without frame count")
+			return 0, errors.New("no frame count in code 3 Opus packet")
 		}
 		frames = int(packet[1] & 0x3f)
 	}
 
 	samples := frames * opusFrameSamples(toc>>3)
 	if frames == 0 || samples > 5760 { // at most 120 ms
-		return 0, fmt.Errorf("Opus packet of %d frames, %d samples", frames, samples)
+		return 0, fmt.Errorf("%d frames (%d samples) in one Opus packet", frames, samples)
 	}
 
 	return samples, nil

@@ -266,7 +266,9 @@ func (s *stamper) set(ssrc uint32, mid, rid string) {
 	s.ids[ssrc] = [2]string{mid, rid}
 }
 
-func (s *stamper) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+func (s *stamper) BindLocalStream(
+	info *interceptor.StreamInfo, w interceptor.RTPWriter,
+) interceptor.RTPWriter {
 	var midID, ridID uint8
 	for _, e := range info.RTPHeaderExtensions {
 		switch e.URI {
@@ -277,7 +279,7 @@ func (s *stamper) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RT
 		}
 	}
 
-	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+	write := func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		s.mu.Lock()
 		ids, ok := s.ids[h.SSRC]
 		s.mu.Unlock()
@@ -290,5 +292,7 @@ func (s *stamper) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RT
 		}
 
 		return w.Write(h, payload, a)
-	})
+	}
+
+	return interceptor.RTPWriterFunc(write)
 }

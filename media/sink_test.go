@@ -34,7 +34,8 @@ func packetize(t *testing.T, clip *Clip, sink Sink) int {
 		payloader = &codecs.OpusPayloader{}
 	}
 
-	packetizer := rtp.NewPacketizer(1200, 96, 0x1234, payloader, rtp.NewRandomSequencer(), codec.ClockRate)
+	packetizer := rtp.NewPacketizer(1200, 96, 0x1234, payloader,
+		rtp.NewRandomSequencer(), codec.ClockRate)
 	n := 0
 	err := clip.WithOptions(&Options{Pace: PaceNone}).Run(t.Context(),
 		SampleWriterFunc(func(s pionmedia.Sample) error {
@@ -186,7 +187,8 @@ func TestRecorderRejectsBadPackets(t *testing.T) {
 
 	require.ErrorIs(t, r.WriteRTP(nil), ErrInvalidArgument)
 	require.Error(t, r.WriteRTP(&rtp.Packet{Payload: []byte{0x80}}), "truncated VP8 descriptor")
-	require.NoError(t, r.WriteRTP(&rtp.Packet{Payload: []byte{0x10, 0x00, 0x9d}}), "usable after an error")
+	require.NoError(t, r.WriteRTP(&rtp.Packet{Payload: []byte{0x10, 0x00, 0x9d}}),
+		"usable after an error")
 }
 
 func TestCounterFrames(t *testing.T) {
@@ -240,7 +242,8 @@ func TestSinkFuncAndTee(t *testing.T) {
 
 	tee := Tee(fail, record, counter)
 	for seq := range uint16(3) {
-		err := tee.WriteRTP(&rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Timestamp: uint32(seq)}, Payload: []byte{1}})
+		header := rtp.Header{SequenceNumber: seq, Timestamp: uint32(seq)}
+		err := tee.WriteRTP(&rtp.Packet{Header: header, Payload: []byte{1}})
 		require.ErrorIs(t, err, errSink)
 	}
 
@@ -273,7 +276,9 @@ func TestSinksCloseWhileWriting(t *testing.T) {
 		"tee": func() (Sink, error) {
 			r, err := CreateIVF(filepath.Join(dir, "b.ivf"))
 
-			return Tee(NewCounter(webrtc.MimeTypeVP8, r), SinkFunc(func(*rtp.Packet) error { return nil })), err
+			discard := SinkFunc(func(*rtp.Packet) error { return nil })
+
+			return Tee(NewCounter(webrtc.MimeTypeVP8, r), discard), err
 		},
 	}
 

@@ -199,14 +199,15 @@ func TestRunWriterError(t *testing.T) {
 
 	errBroken := errors.New("broken writer")
 	n := 0
-	err := Silence(&Options{Pace: PaceNone}).Run(t.Context(), SampleWriterFunc(func(pionmedia.Sample) error {
+	failThird := SampleWriterFunc(func(pionmedia.Sample) error {
 		n++
 		if n == 3 {
 			return errBroken
 		}
 
 		return nil
-	}))
+	})
+	err := Silence(&Options{Pace: PaceNone}).Run(t.Context(), failThird)
 
 	require.ErrorIs(t, err, errBroken)
 	assert.Equal(t, 3, n)
@@ -337,7 +338,6 @@ func TestBadInput(t *testing.T) {
 		return out
 	}
 
-	type parser func([]byte, *Options) (*Clip, error)
 	tests := []struct {
 		name  string
 		parse parser
@@ -364,7 +364,8 @@ func TestBadInput(t *testing.T) {
 		{"Ogg given an IVF file", parseOgg, ivf, ErrInvalidMedia},
 		{"H.264 empty", parseH264, nil, ErrInvalidMedia},
 		{"H.264 garbage", parseH264, bytes.Repeat([]byte("garbage!"), 100), ErrInvalidMedia},
-		{"H.264 start codes and garbage", parseH264, append([]byte{0, 0, 0, 1}, ivf[40:400]...), ErrInvalidMedia},
+		{"H.264 start code and garbage", parseH264, append([]byte{0, 0, 0, 1}, ivf[40:400]...),
+			ErrInvalidMedia},
 		{"H.264 high profile", parseH264, patch(h264, 5, 100), ErrUnsupportedCodec},
 		{"H.264 without SPS", parseH264, withoutSPS(h264), ErrInvalidMedia},
 		{"H.264 given an IVF file", parseH264, ivf, ErrInvalidMedia},
