@@ -204,3 +204,40 @@ func TestConferenceEndedOrExpelledWhileJoining(t *testing.T) {
 		})
 	}
 }
+
+// closeOnEvent closes the session from every handler it gets.
+type closeOnEvent struct {
+	event.Base
+	s    chan *session.Session
+	done chan struct{}
+}
+
+func (c *closeOnEvent) OnConferenceNameChanged(event.ConferenceNameChanged) {
+	s := <-c.s
+	c.s <- s
+	_ = s.Close()
+	c.done <- struct{}{}
+}
+
+func TestTwoHandlersClosingAtOnce(t *testing.T) {
+	t.Parallel()
+
+	w := newWorld(t)
+	alice := w.participant(t, "Alice", transport.RoleModerator)
+	ctx := testCtx(t)
+	sa := w.join(t, alice, nil)
+	c := &closeOnEvent{s: make(chan *session.Session, 1), done: make(chan struct{}, 2)}
+	c.s <- sa
+	sa.Listen(c)
+	sa.Listen(c)
+
+	require.NoError(t, w.conf.Rename("go"))
+	for range 2 {
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			t.Fatal("handlers closing at once deadlocked")
+		}
+	}
+	require.NoError(t, sa.Close())
+}

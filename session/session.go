@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -247,24 +248,27 @@ func (s *Session) Err() error {
 // Close ends the session. It returns when every goroutine of the session
 // has finished and every subscriber has received event.Closed and seen its
 // channel closed. It is idempotent, may be called concurrently, and may be
-// called from an event handler; there it returns without waiting for the
-// handler's own listener, which ends as soon as the handler returns. Close
-// sends no request: the server learns from the closed connection.
+// called from an event handler. Called from a handler, it does not wait
+// for the listeners (the calling one cannot finish before the handler
+// returns, and two handlers closing at once would wait for each other);
+// each of them ends right after its current handler. Close sends no
+// request: the server learns from the closed connection.
 func (s *Session) Close() error {
 	s.quitOnce.Do(func() { close(s.quit) })
 	<-s.done
 
 	s.lmu.Lock()
 	s.listenDone = true
-	runs := s.listeners
-	s.listeners = nil
+	runs := slices.Clone(s.listeners)
 	s.lmu.Unlock()
 
 	self := goroutineID()
 	for _, r := range runs {
 		if r.gid.Load() == self {
-			continue
+			return nil
 		}
+	}
+	for _, r := range runs {
 		<-r.done
 	}
 
