@@ -114,36 +114,28 @@ func TestPublishThroughPion(t *testing.T) {
 		})
 	})
 
-	// Sending side.
-	audioTrack, err := webrtc.NewTrackLocalStaticSample(audio.Codec(), "audio", "me#primary")
-	require.NoError(t, err)
-	_, err = sender.AddTrack(audioTrack)
+	// Sending side: a primary stream with audio and three layers, and a
+	// secondary stream with H.264 video.
+	primary, err := NewPlayer(Stream{
+		Audio: audio,
+		Video: &Video{Low: layers[RIDLow], Mid: layers[RIDMid], High: layers[RIDHigh]},
+	}, "me#primary")
 	require.NoError(t, err)
 
-	video := &Video{Low: layers[RIDLow], Mid: layers[RIDMid], High: layers[RIDHigh]}
-	require.NoError(t, video.Validate())
+	secondary, err := NewPlayer(Stream{Video: SingleLayer(h264)}, "me#secondary")
+	require.NoError(t, err)
+	assert.Nil(t, secondary.AudioTrack())
 
-	runs := map[Source]SampleWriter{audio: audioTrack}
-	var videoSender *webrtc.RTPSender
-	for _, layer := range video.Layers() {
-		track, err := webrtc.NewTrackLocalStaticSample(video.Codec(), "video", "me#primary",
-			webrtc.WithRTPStreamID(layer.RID))
+	_, err = sender.AddTrack(primary.AudioTrack())
+	require.NoError(t, err)
+	for _, p := range []*Player{primary, secondary} {
+		tracks := p.VideoTracks()
+		videoSender, err := sender.AddTrack(tracks[0])
 		require.NoError(t, err)
-
-		if videoSender == nil {
-			videoSender, err = sender.AddTrack(track)
-		} else {
-			err = videoSender.AddEncoding(track)
+		for _, track := range tracks[1:] {
+			require.NoError(t, videoSender.AddEncoding(track))
 		}
-		require.NoError(t, err)
-		runs[layer.Source] = track
 	}
-
-	h264Track, err := webrtc.NewTrackLocalStaticSample(h264.Codec(), "screen", "me#secondary")
-	require.NoError(t, err)
-	_, err = sender.AddTrack(h264Track)
-	require.NoError(t, err)
-	runs[h264] = h264Track
 
 	connect(ctx, t, sender, receiver)
 	for _, tr := range sender.GetTransceivers() {
@@ -154,8 +146,8 @@ func TestPublishThroughPion(t *testing.T) {
 
 	// Play everything once, in real time.
 	var players sync.WaitGroup
-	for src, w := range runs {
-		players.Go(func() { assert.NoError(t, src.Run(ctx, w)) })
+	for _, p := range []*Player{primary, secondary} {
+		players.Go(func() { assert.NoError(t, p.Run(ctx)) })
 	}
 	players.Wait()
 

@@ -1,6 +1,8 @@
 package media
 
 import (
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/pion/webrtc/v4"
@@ -100,3 +102,55 @@ func TestStreamValidate(t *testing.T) {
 	assert.ErrorIs(t, (&Stream{Audio: pattern.Low}).Validate(), ErrInvalidArgument)
 	assert.ErrorIs(t, (&Stream{Video: &Video{}}).Validate(), ErrInvalidArgument)
 }
+
+func TestPlayer(t *testing.T) {
+	t.Parallel()
+
+	pattern, err := TestPattern(nil)
+	require.NoError(t, err)
+
+	p, err := NewPlayer(Stream{Audio: Silence(nil), Video: pattern}, "me#primary")
+	require.NoError(t, err)
+	require.NotNil(t, p.AudioTrack())
+	assert.Equal(t, "me#primary", p.AudioTrack().StreamID())
+
+	var rids []string
+	for _, track := range p.VideoTracks() {
+		rids = append(rids, track.RID())
+		assert.Equal(t, webrtc.RTPCodecTypeVideo, track.Kind())
+	}
+	assert.Equal(t, []string{RIDLow, RIDMid, RIDHigh}, rids)
+
+	// Unbound tracks drop samples; a cancelled context stops every source.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	require.ErrorIs(t, p.Run(ctx), context.Canceled)
+
+	empty, err := NewPlayer(Stream{}, "me#secondary")
+	require.NoError(t, err)
+	assert.Nil(t, empty.AudioTrack())
+	assert.Empty(t, empty.VideoTracks())
+	require.NoError(t, empty.Run(t.Context()))
+
+	_, err = NewPlayer(Stream{Video: &Video{}}, "me#primary")
+	require.ErrorIs(t, err, ErrInvalidArgument)
+
+	// Sources that end let Run return nil; a failing source stops the rest.
+	fast := &Options{Pace: PaceNone}
+	done, err := NewPlayer(Stream{Audio: Silence(fast)}, "me#primary")
+	require.NoError(t, err)
+	require.NoError(t, done.Run(t.Context()))
+
+	errBroken := errors.New("broken source")
+	looping := pattern.Low.(*Clip).WithOptions(&Options{Loop: true})
+	failing, err := NewPlayer(Stream{Audio: failingSource{errBroken}, Video: SingleLayer(looping)}, "x")
+	require.NoError(t, err)
+	require.ErrorIs(t, failing.Run(t.Context()), errBroken)
+}
+
+// failingSource is an audio source whose Run fails at once.
+type failingSource struct{ err error }
+
+func (f failingSource) Codec() webrtc.RTPCodecCapability        { return OpusCodec() }
+func (f failingSource) Kind() webrtc.RTPCodecType               { return webrtc.RTPCodecTypeAudio }
+func (f failingSource) Run(context.Context, SampleWriter) error { return f.err }
