@@ -24,7 +24,9 @@
 // stream (protocol §8.2): at most one audio Source and one [Video], which
 // holds one to three simulcast layers sent with the RTP stream ids "l", "m"
 // and "h" (protocol §4.8). Layers are separate files encoded at different
-// sizes; this package cannot derive one from another.
+// sizes; this package cannot derive one from another. A [Player] turns a
+// Stream into pion tracks, one per audio source and per video layer, and
+// runs every source into its track.
 //
 // # Sinks
 //

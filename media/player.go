@@ -14,6 +14,10 @@ import (
 // the tracks to its peer connection and calls Run; samples written while a
 // track is not bound to a connection are dropped by pion, so Run may start
 // before negotiation ends.
+//
+// Simulcast needs every packet of a layer to carry the sdes:mid and
+// sdes:rtp-stream-id header extensions. Pion (v4.2.26) does not add them
+// for these tracks: the peer connection that sends them must.
 type Player struct {
 	stream Stream
 	audio  *webrtc.TrackLocalStaticSample
