@@ -273,3 +273,34 @@ func TestCloseIsIdempotentAndDropsClients(t *testing.T) {
 		t.Fatalf("after Close: %v", err)
 	}
 }
+
+// TestGraceCutsAClientThatIgnoresTheClose: a client that never answers the
+// close handshake is disconnected once the grace period is over.
+func TestGraceCutsAClientThatIgnoresTheClose(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, &Options{ExpelGrace: 50 * time.Millisecond})
+	c, err := s.CreateConference("Grace", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mustParticipant(t, c, "Deaf", transport.RoleAttendee)
+	u, _ := transport.ParseConferenceURI(c.URI())
+	h := http.Header{"Authorization": {"Bearer " + p.Token}}
+	conn, _, err := websocket.Dial(testContext(t), u.WebSocketURL(), &websocket.DialOptions{HTTPHeader: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+
+	if err := c.Expel(p.ID); err != nil {
+		t.Fatal(err)
+	}
+	ctx := testContext(t)
+	for s.sockets.Load() != 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the server kept the connection")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mindsdk/mindgo/transport"
@@ -42,6 +43,8 @@ type Server struct {
 
 	faults faults
 	record recorder
+	// sockets counts the WebSocket handlers still running.
+	sockets atomic.Int32
 }
 
 // tokenEntry says whose participant token this is.

@@ -30,16 +30,22 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, cl calle
 		return
 	}
 	conn.SetReadLimit(1024)
+	s.sockets.Add(1)
+	defer s.sockets.Add(-1)
 
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
-	snk := &wsSink{conn: conn}
+	// Ending readCtx makes the library close the connection even while a
+	// close handshake is in progress, which CloseNow does not do.
+	readCtx, cutRead := context.WithCancel(ctx)
+	defer cutRead()
+	snk := &wsSink{conn: conn, cut: cutRead}
 
 	var wg sync.WaitGroup
 	wg.Go(func() { rcv.run(ctx, snk, s.opts.ExpelGrace) })
 	wg.Go(func() { s.keepAlive(ctx, conn, rcv) })
 
-	s.readLoop(ctx, conn, rcv)
+	s.readLoop(readCtx, conn, rcv)
 
 	cl.conf.detach(rcv)
 	rcv.abort()
@@ -90,6 +96,7 @@ func (s *Server) keepAlive(ctx context.Context, conn *websocket.Conn, rcv *recei
 // wsSink is a receiver's WebSocket end.
 type wsSink struct {
 	conn *websocket.Conn
+	cut  context.CancelFunc // ends the read context, closing the connection
 }
 
 func (k *wsSink) write(ctx context.Context, text string) error {
@@ -99,13 +106,16 @@ func (k *wsSink) write(ctx context.Context, text string) error {
 // closeWith sends the close status and waits for the close handshake,
 // cutting the connection if it takes longer than grace.
 func (k *wsSink) closeWith(code int, grace time.Duration) {
-	t := time.AfterFunc(grace, func() { _ = k.conn.CloseNow() })
+	t := time.AfterFunc(grace, k.cut)
 	defer t.Stop()
 
 	_ = k.conn.Close(websocket.StatusCode(code), closeReason(code))
 }
 
-func (k *wsSink) abort() { _ = k.conn.CloseNow() }
+func (k *wsSink) abort() {
+	k.cut()
+	_ = k.conn.CloseNow()
+}
 
 // closeReason is the human-readable reason sent with a close status.
 func closeReason(code int) string {
