@@ -168,7 +168,8 @@ func (c *Clip) Info() Info {
 }
 
 // WithOptions returns a copy of the clip that plays with opts (nil means
-// defaults). The copy shares the media, so it costs no memory.
+// defaults). The copy shares the media, so it costs no memory. FrameRate
+// has no effect here: H.264 timing is fixed when the file is read.
 func (c *Clip) WithOptions(opts *Options) *Clip {
 	clip := *c
 	clip.opts = optionsOrDefault(opts)
