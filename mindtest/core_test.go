@@ -2,6 +2,7 @@ package mindtest
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/coder/websocket"
@@ -133,5 +134,50 @@ func TestDropTransportIsAFailure(t *testing.T) {
 	dialWS(t, f.conf, f.att.Token)
 	if err := f.conf.WaitOnline(testContext(t), f.att.ID, true); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestWebSocketTokenInQuery(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := testContext(t)
+	u, err := transport.ParseConferenceURI(f.conf.URI())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	conn, _, err := websocket.Dial(ctx, u.WebSocketURL()+"?access_token="+url.QueryEscape(f.att.Token), nil)
+	if err != nil {
+		t.Fatalf("dial with access_token: %v", err)
+	}
+	defer conn.CloseNow()
+	if !f.conf.Online(f.att.ID) {
+		t.Fatal("not online")
+	}
+
+	_, resp, err := websocket.Dial(ctx, u.WebSocketURL()+"?access_token=forged", nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("forged access_token: %v", err)
+	}
+}
+
+func TestCreateConferenceOverHTTP(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, nil)
+	appURL := s.URL() + "/" + s.ApplicationID()
+
+	body := wantStatus(t, http.StatusCreated, http.MethodPost, appURL, s.ApplicationToken(),
+		map[string]string{"name": "Synonym", "recordingLayout": "presenting_selector"})
+	got := decodeJSON[transport.Conference](t, body)
+	if got.Layout != transport.LayoutPresentingSelector || got.Name != "Synonym" || got.Participants != nil {
+		t.Fatalf("created %+v", got)
+	}
+	if _, ok := s.Conference(got.ID); !ok {
+		t.Fatal("not on the server")
+	}
+
+	body = wantStatus(t, http.StatusCreated, http.MethodPost, appURL+"/", s.ApplicationToken(), "{}")
+	if got := decodeJSON[transport.Conference](t, body); got.Layout != transport.LayoutMosaic {
+		t.Fatalf("default layout %q", got.Layout)
 	}
 }
