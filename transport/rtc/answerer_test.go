@@ -48,8 +48,9 @@ type answerer struct {
 	streams  map[string]string                      // "mid/rid" → stream ID seen
 	ssrcs    map[string]webrtc.SSRC                 // "mid/rid" → SSRC seen
 
-	stop chan struct{}
-	wg   sync.WaitGroup
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	tracks []*webrtc.TrackRemote
 }
 
 func newAnswererAPI(t testing.TB) *webrtc.API {
@@ -117,6 +118,12 @@ func (a *answerer) close() {
 	}
 	close(a.stop)
 	_ = a.pc.GracefulClose()
+	// pion may leave a replaced receiver's stream open; end the readers.
+	a.mu.Lock()
+	for _, tr := range a.tracks {
+		_ = tr.SetReadDeadline(time.Unix(1, 0))
+	}
+	a.mu.Unlock()
 	a.wg.Wait()
 }
 
@@ -129,6 +136,7 @@ func (a *answerer) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiv
 	}
 	key := mid + "/" + track.RID()
 	a.mu.Lock()
+	a.tracks = append(a.tracks, track)
 	a.streams[key] = track.StreamID()
 	a.ssrcs[key] = track.SSRC()
 	a.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -84,9 +85,10 @@ type Conn struct {
 	pending     []*slotRecord // subscriptions made before AddPublications
 	parked      map[webrtc.RTPCodecType][]*slotRecord
 
-	// remoteMu guards remote, written from pion's OnTrack.
-	remoteMu sync.Mutex
-	remote   map[string]remoteTrack
+	// remoteMu guards remote and delivered, written from pion's OnTrack.
+	remoteMu  sync.Mutex
+	remote    map[string]remoteTrack
+	delivered []*webrtc.TrackRemote // every track handed out, for Close
 }
 
 type remoteTrack struct {
@@ -218,6 +220,7 @@ func (c *Conn) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) 
 	}
 	c.remoteMu.Lock()
 	c.remote[mid] = remoteTrack{track: track, receiver: receiver}
+	c.delivered = append(c.delivered, track)
 	c.remoteMu.Unlock()
 
 	c.dispatch(func() {
@@ -289,7 +292,16 @@ func (c *Conn) GetStats() webrtc.StatsReport {
 // Close closes the data channel and the peer connection. It is idempotent,
 // safe to call from any goroutine except a handler, waits for handler calls
 // in progress and for the connection's own goroutines, and drops every
-// later callback.
+// later callback. Reads on the remote tracks handed out end with an error.
+//
+// Known pion v4.2.26 leaks, both confined to a Close that follows a
+// negotiation within about a hundred milliseconds: pion applies an answer
+// partly on its own operations queue, which Close cannot wait for, so a
+// receiver it starts in that window can keep one goroutine waiting for a
+// packet; and RTP that reaches a receive slot before its answer is applied
+// makes pion probe the stream for mid/RID header extensions (up to eleven
+// packets), a probe that can stay blocked when the connection closes
+// during it.
 func (c *Conn) Close() error {
 	c.closeOnce.Do(func() {
 		c.closed.Store(true)
@@ -300,6 +312,7 @@ func (c *Conn) Close() error {
 		dcErr := c.dc.Close()
 		pcErr := c.pc.Close()
 		c.readers.Wait()
+		c.unblockReaders()
 		if errors.Is(dcErr, webrtc.ErrConnectionClosed) {
 			dcErr = nil
 		}
@@ -307,4 +320,20 @@ func (c *Conn) Close() error {
 	})
 
 	return c.closeErr
+}
+
+// unblockReaders makes every read on a delivered remote track return. pion
+// closes the streams of stopped receivers, but a stream it opened for an
+// SSRC seen while the receiver was being replaced can stay open; readers
+// of such a track would otherwise block for ever.
+func (c *Conn) unblockReaders() {
+	c.remoteMu.Lock()
+	tracks := c.delivered
+	c.delivered = nil
+	c.remoteMu.Unlock()
+
+	past := time.Unix(1, 0)
+	for _, track := range tracks {
+		_ = track.SetReadDeadline(past)
+	}
 }
