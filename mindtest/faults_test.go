@@ -136,7 +136,7 @@ func TestSendRawAndOrder(t *testing.T) {
 
 func TestKeepAliveDropsSilentClient(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, &Options{PingInterval: 20 * time.Millisecond, PongTimeout: 50 * time.Millisecond})
+	s := newTestServer(t, &Options{PingInterval: 20 * time.Millisecond, PongTimeout: 150 * time.Millisecond})
 	c, err := s.CreateConference("Ping", "")
 	if err != nil {
 		t.Fatal(err)
@@ -155,9 +155,9 @@ func TestKeepAliveDropsSilentClient(t *testing.T) {
 		t.Fatalf("silent client still online: %v", err)
 	}
 
-	// A client that reads answers pings and stays.
+	// A client that reads answers pings and stays, over several rounds.
 	dialWS(t, c, p.Token)
-	ctx, cancel := context.WithTimeout(testContext(t), 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(testContext(t), 500*time.Millisecond)
 	defer cancel()
 	if err := c.WaitOnline(ctx, p.ID, false); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("reading client went offline: %v", err)

@@ -17,7 +17,8 @@ type Options struct {
 	// WebSocket. Default 15s.
 	PingInterval time.Duration
 	// PongTimeout is how long a WebSocket may leave a ping unanswered
-	// before the server drops it. Default 45s.
+	// before the server drops it (as a failure, without a close code).
+	// Default 45s.
 	PongTimeout time.Duration
 	// ExpelGrace is how long the server waits, after sending the close code
 	// 4000 or 4001, before it closes a participant's transports. Default
