@@ -33,8 +33,9 @@
 // A [Sink] consumes RTP packets of one received track. [Recorder] writes
 // them to IVF, Ogg or H.264 files ([CreateRecording] picks the container from
 // the codec), [Counter] counts packets, bytes and frames, [SinkFunc] adapts a
-// function and [Tee] copies packets to several sinks. Every sink in this
-// package may be closed while another goroutine writes to it.
+// function and [Tee] copies packets to several sinks. [Copy] pumps the
+// packets of a received track into a sink. Every sink in this package may
+// be closed while another goroutine writes to it.
 //
 // [Inspect] and the Read*Info functions read a file back and describe it;
 // tests use them to check recordings.

@@ -104,13 +104,7 @@ func TestPublishThroughPion(t *testing.T) {
 
 		readers.Go(func() {
 			defer counter.Close()
-			for {
-				packet, _, err := track.ReadRTP()
-				if err != nil {
-					return
-				}
-				_ = counter.WriteRTP(packet)
-			}
+			assert.NoError(t, Copy(counter, track), "track ends with io.EOF")
 		})
 	})
 
