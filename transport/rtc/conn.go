@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/interceptor/pkg/stats"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -72,18 +73,20 @@ type Conn struct {
 	closeErr  error
 
 	gathering *gatherer
+	rtpStats  stats.Getter // nil if pion did not build the interceptor
 
 	// mu serialises the owner's operations and guards the fields below.
-	mu          sync.Mutex
-	answered    bool // an answer was applied
-	awaiting    bool // an offer waits for its answer
-	lastPlans   []sectionPlan
-	pubsAdded   bool
-	pubs        [2]publication
-	pubSections [4]*pubSection
-	slots       []*slotRecord // receive slots by position − 5
-	pending     []*slotRecord // subscriptions made before AddPublications
-	parked      map[webrtc.RTPCodecType][]*slotRecord
+	mu           sync.Mutex
+	answered     bool  // an answer was applied
+	awaiting     bool  // an offer waits for its answer
+	pendingOffer Offer // the offer waiting, once built
+	lastPlans    []sectionPlan
+	pubsAdded    bool
+	pubs         [2]publication
+	pubSections  [4]*pubSection
+	slots        []*slotRecord // receive slots by position − 5
+	pending      []*slotRecord // subscriptions made before AddPublications
+	parked       map[webrtc.RTPCodecType][]*slotRecord
 
 	// remoteMu guards remote and delivered, written from pion's OnTrack.
 	remoteMu  sync.Mutex
@@ -104,6 +107,10 @@ func (e *Engine) NewConn(h Handlers) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create peer connection: %w", err)
 	}
+	var getter stats.Getter
+	if v, ok := e.rtpStats.LoadAndDelete(pc.ID()); ok {
+		getter, _ = v.(stats.Getter)
+	}
 
 	c := &Conn{
 		engine:    e,
@@ -114,6 +121,7 @@ func (e *Engine) NewConn(h Handlers) (*Conn, error) {
 		gathering: newGatherer(e.desired),
 		parked:    make(map[webrtc.RTPCodecType][]*slotRecord),
 		remote:    make(map[string]remoteTrack),
+		rtpStats:  getter,
 	}
 
 	negotiated, ordered, id := true, true, uint16(1)
@@ -284,9 +292,28 @@ func (c *Conn) SelectedCandidatePair() (CandidatePair, bool) {
 	}, true
 }
 
-// GetStats returns pion's statistics report of the peer connection.
+// GetStats returns pion's statistics report of the peer connection:
+// transport, ICE candidates and pairs (with the current round-trip time),
+// data channel and codecs. RTP stream statistics are not in it; use
+// [Conn.RTPStats].
 func (c *Conn) GetStats() webrtc.StatsReport {
 	return c.pc.GetStats()
+}
+
+// RTPStats returns the statistics of one RTP stream, sent or received,
+// as pion's statistics interceptor keeps them: inbound, outbound, and what
+// the server's RTCP reports about them. Find sent streams' SSRCs with
+// [Conn.PublicationEncodings] and received ones on the remote track.
+func (c *Conn) RTPStats(ssrc webrtc.SSRC) (stats.Stats, bool) {
+	if c.rtpStats == nil {
+		return stats.Stats{}, false
+	}
+	s := c.rtpStats.Get(uint32(ssrc))
+	if s == nil {
+		return stats.Stats{}, false
+	}
+
+	return *s, true
 }
 
 // Close closes the data channel and the peer connection. It is idempotent,

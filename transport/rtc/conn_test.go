@@ -346,9 +346,15 @@ func TestSubscribeSlots(t *testing.T) {
 	if c.SlotByMid("5") != conf {
 		t.Error("SlotByMid(5) is not the conference slot")
 	}
-	if tr, _ := conf.Track(); tr == nil || tr.StreamID() != "conference" {
-		t.Errorf("conf.Track() = %v", tr)
+	tr, _ := conf.Track()
+	if tr == nil || tr.StreamID() != "conference" {
+		t.Fatalf("conf.Track() = %v", tr)
 	}
+	waitFor(ctx, t, "inbound statistics", func() bool {
+		s, ok := c.RTPStats(tr.SSRC())
+
+		return ok && s.InboundRTPStreamStats.PacketsReceived > 0
+	})
 
 	// Release both; a new video subscription reuses mid 5 (not the audio
 	// slot), a second one appends mid 7.
@@ -581,4 +587,125 @@ func TestPionLogsReachSlog(t *testing.T) {
 	if !scopes["pion/pc"] && !scopes["pion/ice"] {
 		t.Errorf("no pion scopes among %v (%d records)", scopes, len(h.records))
 	}
+}
+
+func TestSetPublicationValidation(t *testing.T) {
+	c, err := mustEngine(t).NewConn(Handlers{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	mic := newTestTrack(t, webrtc.RTPCodecTypeAudio, "")
+	cam := newTestTrack(t, webrtc.RTPCodecTypeVideo, "")
+	camL := newTestTrack(t, webrtc.RTPCodecTypeVideo, "l")
+	camX := newTestTrack(t, webrtc.RTPCodecTypeVideo, "x")
+	cases := map[string]struct {
+		which Publication
+		audio webrtc.TrackLocal
+		video []webrtc.TrackLocal
+		want  error
+	}{
+		"bad publication": {Publication(7), nil, nil, ErrInvalidArgument},
+		"video as audio":  {Primary, cam, nil, ErrInvalidTrack},
+		"audio as video":  {Primary, nil, []webrtc.TrackLocal{mic}, ErrInvalidTrack},
+		"four layers":     {Primary, nil, []webrtc.TrackLocal{cam, cam, cam, cam}, ErrInvalidTrack},
+		"nil layer":       {Primary, nil, []webrtc.TrackLocal{nil}, ErrInvalidTrack},
+		"unknown rid":     {Primary, nil, []webrtc.TrackLocal{camX}, ErrInvalidTrack},
+		"rid twice":       {Primary, nil, []webrtc.TrackLocal{camL, camL}, ErrInvalidTrack},
+		"index meets rid": {Primary, nil, []webrtc.TrackLocal{cam, camL}, ErrInvalidTrack},
+	}
+	for name, tc := range cases {
+		if err := c.SetPublication(tc.which, tc.audio, tc.video); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", name, err, tc.want)
+		}
+	}
+	if err := c.SetPublication(Secondary, mic, []webrtc.TrackLocal{cam}); err != nil {
+		t.Errorf("valid publication: %v", err)
+	}
+	if _, err := c.Subscribe("", webrtc.RTPCodecTypeAudio, Limits{}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("empty label: %v", err)
+	}
+	if _, err := c.Subscribe("conference", webrtc.RTPCodecTypeUnknown, Limits{}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("unknown kind: %v", err)
+	}
+	if err := c.ApplyAnswer("v=0"); !errors.Is(err, ErrNoOffer) {
+		t.Errorf("answer without offer: %v", err)
+	}
+	if err := c.Send("x"); !errors.Is(err, ErrDataChannelNotOpen) {
+		t.Errorf("Send before open: %v", err)
+	}
+}
+
+// TestPublicationSetEarly sets the publication before the sections exist,
+// as an owner does on a rebuilt connection, and retries an offer.
+func TestPublicationSetEarly(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	c, a, _ := connect(ctx, t, mustEngine(t), newAnswererAPI(t))
+
+	mic := newTestTrack(t, webrtc.RTPCodecTypeAudio, "")
+	camL := newTestTrack(t, webrtc.RTPCodecTypeVideo, "l")
+	camM := newTestTrack(t, webrtc.RTPCodecTypeVideo, "m")
+	if err := c.SetPublication(Primary, mic, []webrtc.TrackLocal{camL, camM}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddPublications(); err != nil {
+		t.Fatal(err)
+	}
+	// A first offer that is never answered (a timed-out request) is
+	// replaced by the next one.
+	if _, err := c.CreateOffer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	offer := negotiate(ctx, t, c, a)
+	checkDirection(t, sectionByMid(t, offer.SDP, "1"), dirSendonly)
+	checkSimulcast(t, sectionByMid(t, offer.SDP, "2"), "l;m;~h")
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	pumpCtx, stopPump := context.WithCancel(ctx)
+	defer stopPump()
+	pump(pumpCtx, &wg, mic, camL, camM)
+	waitFor(ctx, t, "media", func() bool { return a.packets("2", "m") > 3 && a.packets("1", "") > 3 })
+
+	// The senders run through the connection's interceptors: the
+	// statistics interceptor counts what they send.
+	encodings := c.PublicationEncodings(Primary)
+	if len(encodings) != 4 {
+		t.Fatalf("encodings: %+v", encodings)
+	}
+	for _, e := range encodings {
+		if e.SSRC == 0 || e.Active != (e.RID != "h") {
+			t.Errorf("encoding %+v", e)
+		}
+		s, ok := c.RTPStats(e.SSRC)
+		if e.Active && (!ok || s.OutboundRTPStreamStats.PacketsSent == 0) {
+			t.Errorf("no outbound statistics for %s %q: %+v", e.Kind, e.RID, s.OutboundRTPStreamStats)
+		}
+	}
+}
+
+func TestDesiredCandidateTypes(t *testing.T) {
+	got := desiredCandidateTypes([]webrtc.ICEServer{
+		{URLs: []string{"stun:stun.example.org:3478"}},
+		{URLs: []string{"TURNS:turn.example.org"}, Username: "u", Credential: "p"},
+	})
+	if len(got) != 2 || got[0] != webrtc.ICECandidateTypeSrflx || got[1] != webrtc.ICECandidateTypeRelay {
+		t.Errorf("desired = %v", got)
+	}
+	g := newGatherer(got)
+	g.add(&webrtc.ICECandidate{Typ: webrtc.ICECandidateTypeHost})
+	g.add(&webrtc.ICECandidate{Typ: webrtc.ICECandidateTypeSrflx})
+	select {
+	case <-g.ready:
+		t.Fatal("released before a relay candidate")
+	default:
+	}
+	g.add(&webrtc.ICECandidate{Typ: webrtc.ICECandidateTypeRelay})
+	<-g.ready
+	g.add(nil) // end of gathering after release: no second close
+
+	g = newGatherer(nil)
+	g.add(&webrtc.ICECandidate{Typ: webrtc.ICECandidateTypeHost})
+	<-g.ready
 }

@@ -4,8 +4,14 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
+	"github.com/pion/interceptor/pkg/stats"
+	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/logging"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
@@ -54,6 +60,9 @@ type Engine struct {
 	// offer (protocol §4.4): srflx with a STUN server, relay with TURN.
 	desired []webrtc.ICECandidateType
 	logger  *slog.Logger
+	// rtpStats holds each new peer connection's statistics getter by
+	// connection ID until NewConn takes it.
+	rtpStats sync.Map
 }
 
 // NewEngine builds an [Engine] from cfg.
@@ -64,16 +73,10 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 
 	loggerFactory := newLoggerFactory(cfg.Logger)
-	registry := &interceptor.Registry{}
-	err = webrtc.RegisterDefaultInterceptorsWithOptions(media, registry,
-		webrtc.WithInterceptorLoggerFactory(loggerFactory))
+	e := &Engine{}
+	registry, err := newInterceptors(media, loggerFactory, &e.rtpStats)
 	if err != nil {
-		return nil, fmt.Errorf("register interceptors: %w", err)
-	}
-	// The default set generates TWCC reports but does not number outgoing
-	// packets; without this the server could not send transport-cc back.
-	if err := webrtc.ConfigureTWCCHeaderExtensionSender(media, registry); err != nil {
-		return nil, fmt.Errorf("register TWCC header extension: %w", err)
+		return nil, err
 	}
 
 	settings := webrtc.SettingEngine{LoggerFactory: loggerFactory}
@@ -87,19 +90,64 @@ func NewEngine(cfg Config) (*Engine, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 
-	return &Engine{
-		api: webrtc.NewAPI(
-			webrtc.WithMediaEngine(media),
-			webrtc.WithInterceptorRegistry(registry),
-			webrtc.WithSettingEngine(settings),
-		),
-		config: webrtc.Configuration{
-			ICEServers:   append([]webrtc.ICEServer(nil), cfg.ICEServers...),
-			BundlePolicy: webrtc.BundlePolicyMaxBundle,
-		},
-		desired: desiredCandidateTypes(cfg.ICEServers),
-		logger:  logger,
-	}, nil
+	e.api = webrtc.NewAPI(
+		webrtc.WithMediaEngine(media),
+		webrtc.WithInterceptorRegistry(registry),
+		webrtc.WithSettingEngine(settings),
+	)
+	e.config = webrtc.Configuration{
+		ICEServers:   append([]webrtc.ICEServer(nil), cfg.ICEServers...),
+		BundlePolicy: webrtc.BundlePolicyMaxBundle,
+	}
+	e.desired = desiredCandidateTypes(cfg.ICEServers)
+	e.logger = logger
+
+	return e, nil
+}
+
+// newInterceptors registers pion's default interceptors (NACK, RTCP
+// reports, TWCC reports, statistics) plus the TWCC header extension on
+// outgoing packets, which the server needs to send transport-cc back.
+//
+// The statistics interceptor is this package's own rather than pion's:
+// pion keeps its getter private and its GetStats reports no outbound RTP,
+// while [Conn.RTPStats] needs both directions. Each peer connection's
+// getter is parked in getters under the connection's ID until NewConn
+// takes it.
+func newInterceptors(
+	media *webrtc.MediaEngine, loggerFactory logging.LoggerFactory, getters *sync.Map,
+) (*interceptor.Registry, error) {
+	registry := &interceptor.Registry{}
+	err := webrtc.ConfigureNackWithOptions(media, registry,
+		[]nack.GeneratorOption{nack.WithGeneratorLoggerFactory(loggerFactory)},
+		nack.WithResponderLoggerFactory(loggerFactory))
+	if err != nil {
+		return nil, fmt.Errorf("register NACK: %w", err)
+	}
+	err = webrtc.ConfigureRTCPReportsWithOptions(registry,
+		[]report.ReceiverOption{report.WithReceiverLoggerFactory(loggerFactory)},
+		report.WithSenderLoggerFactory(loggerFactory))
+	if err != nil {
+		return nil, fmt.Errorf("register RTCP reports: %w", err)
+	}
+
+	statsFactory, err := stats.NewInterceptor(stats.WithLoggerFactory(loggerFactory))
+	if err != nil {
+		return nil, fmt.Errorf("register statistics: %w", err)
+	}
+	statsFactory.OnNewPeerConnection(func(id string, getter stats.Getter) {
+		getters.Store(id, getter)
+	})
+	registry.Add(statsFactory)
+
+	if err := webrtc.ConfigureTWCCSenderWithOptions(media, registry, twcc.WithLoggerFactory(loggerFactory)); err != nil {
+		return nil, fmt.Errorf("register TWCC: %w", err)
+	}
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(media, registry); err != nil {
+		return nil, fmt.Errorf("register TWCC header extension: %w", err)
+	}
+
+	return registry, nil
 }
 
 // newMediaEngine registers the codecs of protocol §4.9 with their RTCP

@@ -64,9 +64,10 @@ type Offer struct {
 // copy to send. The first offer of a connection waits (bounded by ctx) for
 // the candidates protocol §4.4 asks for; later offers do not wait.
 //
-// Calling CreateOffer again before ApplyAnswer replaces the pending offer
-// (a retry after a timed-out request, protocol §4.5); ApplyAnswer always
-// answers the latest offer.
+// Calling CreateOffer again before ApplyAnswer (a retry after a timed-out
+// request, protocol §4.5) returns the offer still waiting for its answer:
+// pion v4 can neither replace nor roll back a local offer. Changes made
+// since then are offered in the round after the answer.
 func (c *Conn) CreateOffer(ctx context.Context) (Offer, error) {
 	c.mu.Lock()
 	if c.closed.Load() {
@@ -76,17 +77,30 @@ func (c *Conn) CreateOffer(ctx context.Context) (Offer, error) {
 	}
 	initial := !c.answered
 	plans := c.planLocked()
-	offer, err := c.pc.CreateOffer(nil)
-	if err == nil {
-		err = c.pc.SetLocalDescription(offer)
-	}
-	if err != nil {
+	switch {
+	case c.awaiting && c.pendingOffer.SDP != "":
+		// pion v4 can neither set a second local offer nor roll one back,
+		// so a retry resends the offer that is still waiting.
+		pending := c.pendingOffer
 		c.mu.Unlock()
 
-		return Offer{}, fmt.Errorf("%w: local offer: %w", ErrNegotiation, err)
+		return pending, nil
+	case c.awaiting:
+		// The previous call gave up before its offer was built.
+		plans = c.lastPlans
+	default:
+		offer, err := c.pc.CreateOffer(nil)
+		if err == nil {
+			err = c.pc.SetLocalDescription(offer)
+		}
+		if err != nil {
+			c.mu.Unlock()
+
+			return Offer{}, fmt.Errorf("%w: local offer: %w", ErrNegotiation, err)
+		}
+		c.awaiting = true
+		c.lastPlans = plans
 	}
-	c.awaiting = true
-	c.lastPlans = plans
 	c.mu.Unlock()
 
 	if initial {
@@ -110,8 +124,14 @@ func (c *Conn) CreateOffer(ctx context.Context) (Offer, error) {
 	if err != nil {
 		return Offer{}, err
 	}
+	result := Offer{SDP: sent, Local: local.SDP, Initial: initial}
+	c.mu.Lock()
+	if c.awaiting {
+		c.pendingOffer = result
+	}
+	c.mu.Unlock()
 
-	return Offer{SDP: sent, Local: local.SDP, Initial: initial}, nil
+	return result, nil
 }
 
 // ApplyAnswer applies the server's answer to the latest offer. An error
@@ -135,6 +155,7 @@ func (c *Conn) ApplyAnswer(answer string) error {
 	}
 	c.awaiting = false
 	c.answered = true
+	c.pendingOffer = Offer{}
 
 	// pion stops the receiver of a section answered inactive; forget the
 	// tracks of parked slots so Slot.Track does not return a dead one.

@@ -290,3 +290,44 @@ func (c *Conn) applyPublicationLocked(which Publication) error {
 
 	return errors.Join(errs...)
 }
+
+// Encoding is one sent RTP stream of a publication section.
+type Encoding struct {
+	Kind webrtc.RTPCodecType
+	// RID is "l", "m" or "h" for video, "" for audio.
+	RID  string
+	SSRC webrtc.SSRC
+	// Active tells whether an application track is attached.
+	Active bool
+}
+
+// PublicationEncodings lists the encodings of a publication's sections,
+// audio first, then video l, m, h; nil before [Conn.AddPublications]. The
+// SSRCs stay the same for the life of the connection.
+func (c *Conn) PublicationEncodings(which Publication) []Encoding {
+	if !which.valid() {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	if !c.pubsAdded {
+		return nil
+	}
+	var out []Encoding
+	for _, s := range c.pubSections[2*(int(which)-1) : 2*int(which)] {
+		params := s.transceiver.Sender().GetParameters()
+		for i, r := range s.relays {
+			r.mu.Lock()
+			active := r.source != nil
+			r.mu.Unlock()
+			e := Encoding{Kind: s.kind, RID: r.rid, Active: active}
+			if i < len(params.Encodings) {
+				e.SSRC = params.Encodings[i].SSRC
+			}
+			out = append(out, e)
+		}
+	}
+
+	return out
+}
