@@ -51,9 +51,20 @@ type answerer struct {
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	tracks []*webrtc.TrackRemote
+	closed bool
 }
 
 func newAnswererAPI(t testing.TB) *webrtc.API {
+	t.Helper()
+
+	return newAnswererAPIWith(t, func(s *webrtc.SettingEngine) {
+		// The client sends no candidates: it is learnt as peer-reflexive,
+		// and a wait before accepting such candidates would stall joins.
+		s.SetPrflxAcceptanceMinWait(0)
+	})
+}
+
+func newAnswererAPIWith(t testing.TB, configure func(*webrtc.SettingEngine)) *webrtc.API {
 	t.Helper()
 	media := &webrtc.MediaEngine{}
 	if err := media.RegisterDefaultCodecs(); err != nil {
@@ -65,9 +76,7 @@ func newAnswererAPI(t testing.TB) *webrtc.API {
 	}
 	settings := webrtc.SettingEngine{}
 	loopbackOnly(&settings)
-	// The client sends no candidates: it is learnt as peer-reflexive, and
-	// a wait before accepting such candidates would stall every join.
-	settings.SetPrflxAcceptanceMinWait(0)
+	configure(&settings)
 
 	return webrtc.NewAPI(webrtc.WithMediaEngine(media), webrtc.WithInterceptorRegistry(registry),
 		webrtc.WithSettingEngine(settings))
@@ -117,6 +126,9 @@ func (a *answerer) close() {
 	default:
 	}
 	close(a.stop)
+	a.mu.Lock()
+	a.closed = true
+	a.mu.Unlock()
 	_ = a.pc.GracefulClose()
 	// pion may leave a replaced receiver's stream open; end the readers.
 	a.mu.Lock()
@@ -136,6 +148,11 @@ func (a *answerer) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiv
 	}
 	key := mid + "/" + track.RID()
 	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+
+		return
+	}
 	a.tracks = append(a.tracks, track)
 	a.streams[key] = track.StreamID()
 	a.ssrcs[key] = track.SSRC()

@@ -43,34 +43,13 @@ func benchAnswer(b *testing.B, api *webrtc.API, offer string) (*webrtc.PeerConne
 func BenchmarkHandshake(b *testing.B) {
 	answererAPI := newAnswererAPI(b)
 
-	b.Run("conn", func(b *testing.B) {
-		engine := mustEngine(b)
-		for b.Loop() {
-			ctx, cancel := context.WithTimeout(b.Context(), 10*time.Second)
-			open := make(chan struct{}, 1)
-			c, err := engine.NewConn(Handlers{OnDataChannelOpen: func() { open <- struct{}{} }})
-			if err != nil {
-				b.Fatal(err)
-			}
-			offer, err := c.CreateOffer(ctx)
-			if err != nil {
-				b.Fatal(err)
-			}
-			server, answer := benchAnswer(b, answererAPI, offer.SDP)
-			if err := c.ApplyAnswer(answer); err != nil {
-				b.Fatal(err)
-			}
-			select {
-			case <-open:
-			case <-ctx.Done():
-				b.Fatal("data channel did not open")
-			}
-			b.StopTimer()
-			_ = c.Close()
-			_ = server.Close()
-			cancel()
-			b.StartTimer()
-		}
+	b.Run("conn", func(b *testing.B) { benchConnHandshake(b, answererAPI) })
+
+	// The same against a server that keeps pion's default wait before it
+	// accepts a peer-reflexive candidate, which is how it learns clients
+	// that send no candidates.
+	b.Run("conn-server-default-prflx-wait", func(b *testing.B) {
+		benchConnHandshake(b, newAnswererAPIWith(b, func(*webrtc.SettingEngine) {}))
 	})
 
 	b.Run("pion", func(b *testing.B) {
@@ -134,5 +113,64 @@ func BenchmarkMungeOffer(b *testing.B) {
 		if _, err := mungeOffer(pionLikeOffer, plans); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func benchConnHandshake(b *testing.B, answererAPI *webrtc.API) {
+	engine := mustEngine(b)
+	for b.Loop() {
+		ctx, cancel := context.WithTimeout(b.Context(), 10*time.Second)
+		open := make(chan struct{}, 1)
+		c, err := engine.NewConn(Handlers{OnDataChannelOpen: func() { open <- struct{}{} }})
+		if err != nil {
+			b.Fatal(err)
+		}
+		offer, err := c.CreateOffer(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		server, answer := benchAnswer(b, answererAPI, offer.SDP)
+		if err := c.ApplyAnswer(answer); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case <-open:
+		case <-ctx.Done():
+			b.Fatal("data channel did not open")
+		}
+		b.StopTimer()
+		_ = c.Close()
+		_ = server.Close()
+		cancel()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkRenegotiation is one round on an established connection with
+// the four publications and two receive slots: a limit change, offer,
+// answer by a pion server, answer applied.
+func BenchmarkRenegotiation(b *testing.B) {
+	ctx, cancel := context.WithTimeout(b.Context(), time.Minute)
+	defer cancel()
+	c, a, _ := connect(ctx, b, mustEngine(b), newAnswererAPI(b))
+	if err := c.AddPublications(); err != nil {
+		b.Fatal(err)
+	}
+	video, err := c.Subscribe("conference", webrtc.RTPCodecTypeVideo, Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Subscribe("conference", webrtc.RTPCodecTypeAudio, Limits{}); err != nil {
+		b.Fatal(err)
+	}
+	negotiate(ctx, b, c, a)
+
+	rate := 1.0
+	for b.Loop() {
+		rate++
+		if err := video.SetLimits(Limits{MaxFrameRate: rate}); err != nil {
+			b.Fatal(err)
+		}
+		negotiate(ctx, b, c, a)
 	}
 }

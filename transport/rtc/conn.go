@@ -261,9 +261,12 @@ func (c *Conn) DataChannelOpen() bool { return c.dcOpened.Load() }
 // (protocol §6.2).
 type CandidatePair struct {
 	// Protocol is the local candidate's transport: "udp" or "tcp".
-	Protocol      string
-	LocalAddress  string
-	LocalPort     int
+	Protocol string
+	// LocalAddress and LocalPort are the local candidate's (an IP address
+	// or an mDNS name).
+	LocalAddress string
+	LocalPort    int
+	// RemoteAddress and RemotePort are the server candidate's.
 	RemoteAddress string
 	RemotePort    int
 }

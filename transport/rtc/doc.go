@@ -35,6 +35,11 @@
 //     implemented). pion does not stamp the mid and rid header extensions
 //     on outgoing packets, so the connection wraps every published track
 //     and does it itself; RTX is not offered.
-//   - Statistics are a passthrough to pion ([Conn.GetStats]); pion does not
-//     produce audio levels, jitter-buffer or frame counters.
+//   - Statistics are pion's: [Conn.RTPStats] gives the statistics
+//     interceptor's per-SSRC counters (sent and received) and
+//     [Conn.GetStats] the transport and candidate pairs. pion produces no
+//     audio levels, jitter-buffer, sample or frame counters.
+//   - pion v4.2.26 can leave a goroutine behind when a connection is
+//     closed within about a hundred milliseconds of a negotiation; see
+//     [Conn.Close].
 package rtc
