@@ -13,6 +13,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
 )
 
 // loopbackOnly restricts pion to UDP over loopback, without mDNS.
@@ -522,4 +523,8 @@ func pump(ctx context.Context, wg *sync.WaitGroup, tracks ...*webrtc.TrackLocalS
 			}
 		}
 	}()
+}
+
+func mediaSample(data []byte) media.Sample {
+	return media.Sample{Data: data, Duration: 10 * time.Millisecond}
 }

@@ -709,3 +709,50 @@ func TestDesiredCandidateTypes(t *testing.T) {
 	g.add(&webrtc.ICECandidate{Typ: webrtc.ICECandidateTypeHost})
 	<-g.ready
 }
+
+// TestPublishSampleTracks publishes pion sample tracks, the kind the media
+// package hands out, as two simulcast layers.
+func TestPublishSampleTracks(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	c, a, _ := connect(ctx, t, mustEngine(t), newAnswererAPI(t))
+	if err := c.AddPublications(); err != nil {
+		t.Fatal(err)
+	}
+	vp8 := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
+	var layers []*webrtc.TrackLocalStaticSample
+	for _, rid := range []string{"l", "m"} {
+		track, err := webrtc.NewTrackLocalStaticSample(vp8, "video", "me#primary", webrtc.WithRTPStreamID(rid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		layers = append(layers, track)
+	}
+	if err := c.SetPublication(Primary, nil, []webrtc.TrackLocal{layers[0], layers[1]}); err != nil {
+		t.Fatal(err)
+	}
+	negotiate(ctx, t, c, a)
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	writeCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		ticker := time.NewTicker(10 * time.Millisecond)
+		defer ticker.Stop()
+		frame := []byte{0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x10, 0x00, 0x10, 0x00}
+		for {
+			select {
+			case <-writeCtx.Done():
+				return
+			case <-ticker.C:
+			}
+			for _, l := range layers {
+				_ = l.WriteSample(mediaSample(frame))
+			}
+		}
+	}()
+	waitFor(ctx, t, "both layers", func() bool { return a.packets("2", "l") > 3 && a.packets("2", "m") > 3 })
+}
