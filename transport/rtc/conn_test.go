@@ -756,3 +756,48 @@ func TestPublishSampleTracks(t *testing.T) {
 	}()
 	waitFor(ctx, t, "both layers", func() bool { return a.packets("2", "l") > 3 && a.packets("2", "m") > 3 })
 }
+
+// TestConnectionFailure answers with a server that is gone before any
+// connectivity check: the ICE agent gives up and the peer connection
+// fails (protocol §5.3).
+func TestConnectionFailure(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	cfg := testConfig()
+	cfg.ConfigureSettingEngine = func(s *webrtc.SettingEngine) {
+		loopbackOnly(s)
+		s.SetICETimeouts(200*time.Millisecond, 400*time.Millisecond, 50*time.Millisecond)
+	}
+	engine, err := NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := newEvents()
+	c, err := engine.NewConn(ev.handlers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	a := newAnswerer(t, newAnswererAPI(t))
+	offer, err := c.CreateOffer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, err := a.answer(ctx, offer.SDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.close()
+	if err := c.ApplyAnswer(answer); err != nil {
+		t.Fatal(err)
+	}
+	if err := receive(ctx, t, "OnFailed", ev.failed); !errors.Is(err, ErrConnectionFailed) {
+		t.Errorf("OnFailed(%v), want ErrConnectionFailed", err)
+	}
+	select {
+	case <-ev.open:
+		t.Error("data channel opened")
+	default:
+	}
+}
