@@ -263,7 +263,14 @@ func TestPublicationToggle(t *testing.T) {
 		if err := c.SetPublication(Secondary, mic, []webrtc.TrackLocal{cam}); err != nil {
 			t.Fatal(err)
 		}
+		// Nothing is sent before the server accepted the sections.
+		if attached(c, 2, "") || attached(c, 3, "l") {
+			t.Errorf("round %d: tracks attached before the answer", round)
+		}
 		offer := negotiate(ctx, t, c, a)
+		if !attached(c, 2, "") || !attached(c, 3, "l") || attached(c, 3, "m") {
+			t.Errorf("round %d: attachment after the answer is wrong", round)
+		}
 		checkDirection(t, sectionByMid(t, offer.SDP, "3"), dirSendonly)
 		video := sectionByMid(t, offer.SDP, "4")
 		checkDirection(t, video, dirSendonly)
@@ -800,4 +807,22 @@ func TestConnectionFailure(t *testing.T) {
 		t.Error("data channel opened")
 	default:
 	}
+}
+
+// attached reports whether the application track of a publication section
+// (index 0–3) and RID is bound to pion.
+func attached(c *Conn, section int, rid string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	for _, r := range c.pubSections[section].relays {
+		if r.rid == rid {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+
+			return r.bound != nil
+		}
+	}
+
+	return false
 }

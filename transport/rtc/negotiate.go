@@ -3,6 +3,7 @@ package rtc
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -157,6 +158,8 @@ func (c *Conn) ApplyAnswer(answer string) error {
 	c.answered = true
 	c.pendingOffer = Offer{}
 
+	c.goLiveLocked()
+
 	// pion stops the receiver of a section answered inactive; forget the
 	// tracks of parked slots so Slot.Track does not return a dead one.
 	c.remoteMu.Lock()
@@ -188,3 +191,29 @@ func (c *Conn) planLocked() []sectionPlan {
 }
 
 func midOf(position int) string { return strconv.Itoa(position) }
+
+// goLiveLocked lets the publication encodings that the answered offer
+// declared as sent carry media, and keeps the others detached.
+func (c *Conn) goLiveLocked() {
+	if !c.pubsAdded {
+		return
+	}
+	for _, section := range c.pubSections {
+		mid := midOf(section.position)
+		var plan *sectionPlan
+		for i := range c.lastPlans {
+			if c.lastPlans[i].mid == mid {
+				plan = &c.lastPlans[i]
+
+				break
+			}
+		}
+		for _, r := range section.relays {
+			live := plan != nil && plan.direction == dirSendonly &&
+				(plan.simulcast == nil || slices.Contains(plan.simulcast, r.rid))
+			if err := r.setLive(live); err != nil {
+				c.logger.Warn("publication track not attached", "mid", mid, "rid", r.rid, "err", err)
+			}
+		}
+	}
+}

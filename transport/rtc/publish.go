@@ -211,16 +211,18 @@ func (c *Conn) readRTCP(sender *webrtc.RTPSender, which Publication, rid string,
 
 // SetPublication sets what a publication sends: an audio track and up to
 // three video layers. Nil audio and no video layers make the publication
-// idle: its sections are offered inactive. Video layers are encodings l, m,
+// idle: its sections are offered inactive. Removed tracks stop sending at
+// once; added ones start once the answer to the next offer (which declares
+// them) is applied, so the server never gets media it was not offered. Video layers are encodings l, m,
 // h, lowest first: a layer whose RID() is "l", "m" or "h" takes that slot,
 // a layer without RID takes the slot of its index. Every offer declares all
 // three RIDs and marks the missing ones paused.
 //
 // The connection does not encode anything: each track must produce RTP in
 // a codec the answer accepted (the layers of a simulcast set are scaled
-// copies of one source, see [SimulcastPlan]). The change is offered in the
-// next negotiation round; media flows once that round's answer is applied
-// (or at once, when the section was already negotiated).
+// copies of one source, see [SimulcastPlan]). A track that cannot bind to
+// the negotiated codecs is reported here when its encoding already sends,
+// else logged when the answer is applied.
 func (c *Conn) SetPublication(which Publication, audio webrtc.TrackLocal, videoLayers []webrtc.TrackLocal) error {
 	if !which.valid() {
 		return fmt.Errorf("%w: publication %d", ErrInvalidArgument, int(which))

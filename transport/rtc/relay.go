@@ -30,6 +30,10 @@ type relayTrack struct {
 	ctx    webrtc.TrackLocalContext // pion's binding; nil until Send
 	source webrtc.TrackLocal
 	bound  *sourceContext // the source's binding, if any
+	// live is set once an applied answer accepted this encoding as sent;
+	// until then the source stays detached, so the server never gets RTP
+	// on a section it still believes inactive.
+	live bool
 }
 
 var _ webrtc.TrackLocal = (*relayTrack)(nil)
@@ -65,7 +69,7 @@ func (r *relayTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParamete
 	}
 
 	r.ctx = ctx
-	if r.source != nil {
+	if r.live && r.source != nil {
 		bound, err := r.bindSourceLocked()
 		if err != nil {
 			r.logger.Warn("publication track not attached", "mid", r.mid, "rid", r.rid, "err", err)
@@ -88,8 +92,9 @@ func (r *relayTrack) Unbind(webrtc.TrackLocalContext) error {
 	return err
 }
 
-// setSource attaches src (nil detaches). Attaching fails when pion already
-// bound the relay and src cannot use any negotiated codec.
+// setSource sets the application track (nil detaches it at once). A new
+// track is attached at once only if the encoding is live; attaching fails
+// when src cannot use any negotiated codec.
 func (r *relayTrack) setSource(src webrtc.TrackLocal) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -97,11 +102,33 @@ func (r *relayTrack) setSource(src webrtc.TrackLocal) error {
 	if src == r.source {
 		return nil
 	}
-	if err := r.unbindSourceLocked(); err != nil {
-		r.logger.Debug("unbind publication track", "mid", r.mid, "rid", r.rid, "err", err)
-	}
+	r.detachLocked()
 	r.source = src
-	if src == nil || r.ctx == nil {
+
+	return r.attachLocked()
+}
+
+// setLive records whether the last applied answer accepted the encoding
+// as sent, and attaches or detaches the source accordingly.
+func (r *relayTrack) setLive(live bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+
+	if live == r.live {
+		return nil
+	}
+	r.live = live
+	if !live {
+		r.detachLocked()
+
+		return nil
+	}
+
+	return r.attachLocked()
+}
+
+func (r *relayTrack) attachLocked() error {
+	if !r.live || r.source == nil || r.ctx == nil || r.bound != nil {
 		return nil
 	}
 	if _, err := r.bindSourceLocked(); err != nil {
@@ -111,6 +138,12 @@ func (r *relayTrack) setSource(src webrtc.TrackLocal) error {
 	}
 
 	return nil
+}
+
+func (r *relayTrack) detachLocked() {
+	if err := r.unbindSourceLocked(); err != nil {
+		r.logger.Debug("unbind publication track", "mid", r.mid, "rid", r.rid, "err", err)
+	}
 }
 
 func (r *relayTrack) bindSourceLocked() (webrtc.RTPCodecParameters, error) {
