@@ -119,7 +119,10 @@ func (t *rawTrack) send(size int, w, h int, tsStep uint32) {
 		return
 	}
 	payload := make([]byte, size)
-	if t.kind == webrtc.RTPCodecTypeVideo {
+	if strings.EqualFold(t.mime, webrtc.MimeTypeH264) {
+		payload = h264Payload(payload, t.keyframe, w, h)
+		t.keyframe = false
+	} else if t.kind == webrtc.RTPCodecTypeVideo {
 		payload[0] = 0x10 // S=1, partition 0
 		if t.keyframe {
 			payload[1] = 0x00 // P=0: keyframe
@@ -170,6 +173,7 @@ type subscription struct {
 	size    atomic.Uint64 // last keyframe width<<32|height
 	maxGap  atomic.Int32  // largest sequence jump seen
 	ssrcs   sync.Map
+	h264    atomic.Bool // the slot received H.264
 }
 
 type testClient struct {
@@ -177,9 +181,11 @@ type testClient struct {
 	room  *Room
 	offer func(ctx context.Context, pid, sdp string) (string, error)
 	pid   string
-	pc    *webrtc.PeerConnection
-	dc    *webrtc.DataChannel
-	open  chan struct{}
+	// videoMime is the codec of the video publications (default VP8).
+	videoMime string
+	pc        *webrtc.PeerConnection
+	dc        *webrtc.DataChannel
+	open      chan struct{}
 
 	mu   sync.Mutex
 	pubs [5]*publication // index = position
@@ -265,6 +271,9 @@ func (c *testClient) addPublications() {
 		kind, mime := webrtc.RTPCodecTypeAudio, webrtc.MimeTypeOpus
 		if pos%2 == 0 {
 			kind, mime = webrtc.RTPCodecTypeVideo, webrtc.MimeTypeVP8
+			if c.videoMime != "" {
+				mime = c.videoMime
+			}
 		}
 		rids := []string{""}
 		if kind == webrtc.RTPCodecTypeVideo {
@@ -449,7 +458,12 @@ func (c *testClient) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPRece
 				}
 			}
 			first, last = false, pkt.SequenceNumber
-			if info := inspectVP8(pkt.Payload); info.width > 0 {
+			inspect := inspectVP8
+			if strings.EqualFold(track.Codec().MimeType, webrtc.MimeTypeH264) {
+				inspect = inspectH264
+				sub.h264.Store(true)
+			}
+			if info := inspect(pkt.Payload); info.width > 0 {
 				sub.size.Store(uint64(info.width)<<32 | uint64(info.height))
 			}
 		}
@@ -511,3 +525,23 @@ func waitUntil(ctx context.Context, t *testing.T, what string, cond func() bool)
 }
 
 func sizeOf(v uint64) string { return fmt.Sprintf("%dx%d", v>>32, v&0xffffffff) }
+
+// h264Payload fills an H.264 RTP payload of len(buf) bytes: a STAP-A with
+// an SPS of w×h and an IDR slice for a keyframe, else a non-IDR slice.
+func h264Payload(buf []byte, keyframe bool, w, h int) []byte {
+	if !keyframe {
+		buf[0] = 0x41
+
+		return buf
+	}
+	mbW, mbH := uint32(w+15)/16, uint32(h+15)/16
+	sps := testSPS(mbW, mbH, mbH*16-uint32(h))
+	out := []byte{0x78}
+	out = binary.BigEndian.AppendUint16(out, uint16(len(sps)))
+	out = append(out, sps...)
+	idr := make([]byte, max(len(buf)-len(out)-2, 2))
+	idr[0] = 0x65
+	out = binary.BigEndian.AppendUint16(out, uint16(len(idr)))
+
+	return append(out, idr...)
+}

@@ -3,6 +3,7 @@ package sfu
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -81,6 +82,7 @@ type layer struct {
 	rid      string
 	ssrc     uint32
 	mime     string // lower case, e.g. "video/vp8"
+	key      string // codecKey of the codec
 	clock    uint32
 	video    bool
 	track    *webrtc.TrackRemote
@@ -108,6 +110,7 @@ func newLayer(src *source, track *webrtc.TrackRemote, pc *webrtc.PeerConnection)
 		rid:   track.RID(),
 		ssrc:  uint32(track.SSRC()),
 		mime:  strings.ToLower(codec.MimeType),
+		key:   codecKey(codec.MimeType, codec.SDPFmtpLine),
 		clock: codec.ClockRate,
 		video: track.Kind() == webrtc.RTPCodecTypeVideo,
 		track: track,
@@ -298,7 +301,7 @@ type downTrack struct {
 	mu        sync.Mutex
 	writer    webrtc.TrackLocalWriter
 	ssrc      uint32
-	pts       map[string]uint8 // lower-case mime → payload type
+	pts       map[string]uint8 // codecKey → payload type, from the answer
 	src       *source
 	label     string
 	limits    Limits
@@ -321,18 +324,20 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	if len(codecs) == 0 {
 		return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
 	}
-	pts := make(map[string]uint8, len(codecs))
-	for _, c := range codecs {
-		mime := strings.ToLower(c.MimeType)
-		if _, ok := pts[mime]; !ok {
-			pts[mime] = uint8(c.PayloadType)
-		}
-	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.writer = ctx.WriteStream()
 	d.ssrc = uint32(ctx.SSRC())
-	d.pts = pts
+	if d.pts == nil {
+		pts := make(map[string]uint8, len(codecs))
+		for _, c := range codecs {
+			key := codecKey(c.MimeType, c.SDPFmtpLine)
+			if _, ok := pts[key]; !ok {
+				pts[key] = uint8(c.PayloadType)
+			}
+		}
+		d.pts = pts
+	}
 
 	return codecs[0], nil
 }
@@ -374,7 +379,7 @@ func (d *downTrack) write(l *layer, hdr *rtp.Header, payload []byte, keyframe bo
 	} else if int16(hdr.SequenceNumber-d.startSeq) < 0 {
 		return // older than the switch to this layer
 	}
-	pt, ok := d.pts[l.mime]
+	pt, ok := d.pts[l.key]
 	if !ok {
 		return // the receiver did not accept this codec
 	}
@@ -414,6 +419,95 @@ func (d *downTrack) switchTo(l *layer, hdr *rtp.Header) {
 		delta = uint32(ticks)
 	}
 	d.tsOff = d.lastTS + delta - hdr.Timestamp
+}
+
+// setPayloadTypes records the payload types the answer gave the slot.
+// pion v4.2.26 may bind a sender with its own payload type for H.264 when
+// the offer lists several H.264 variants, while its answer uses the
+// offerer's; the answer is what the receiver decodes with, so it wins.
+func (d *downTrack) setPayloadTypes(pts map[string]uint8) {
+	if len(pts) == 0 {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.pts = pts
+}
+
+// codecKey names a codec for payload type mapping: the lower-case MIME
+// type, plus the packetization mode for H.264.
+func codecKey(mime, fmtp string) string {
+	mime = strings.ToLower(mime)
+	if mime != "video/h264" {
+		return mime
+	}
+	mode := "0"
+	for _, p := range strings.Split(fmtp, ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(p), "packetization-mode="); ok {
+			mode = v
+		}
+	}
+
+	return mime + ";pm=" + mode
+}
+
+// answerPayloadTypes reads, per mid, the payload type of each codec in an
+// answer.
+func answerPayloadTypes(answer string) map[string]map[string]uint8 {
+	out := map[string]map[string]uint8{}
+	lines, _ := sdpLines(answer)
+	var mid string
+	names := map[string]string{} // pt → mime, in the current section
+	fmtps := map[string]string{}
+	flush := func() {
+		if mid == "" {
+			return
+		}
+		pts := map[string]uint8{}
+		for pt, mime := range names {
+			n, err := strconv.ParseUint(pt, 10, 7)
+			if err != nil {
+				continue
+			}
+			key := codecKey(mime, fmtps[pt])
+			if old, ok := pts[key]; !ok || uint8(n) < old {
+				pts[key] = uint8(n)
+			}
+		}
+		out[mid] = pts
+	}
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "m="):
+			flush()
+			mid, names, fmtps = "", map[string]string{}, map[string]string{}
+		case strings.HasPrefix(l, "a=mid:"):
+			mid = l[len("a=mid:"):]
+		case strings.HasPrefix(l, "a=rtpmap:"):
+			pt, rest, _ := strings.Cut(l[len("a=rtpmap:"):], " ")
+			name, _, _ := strings.Cut(rest, "/")
+			kind := "audio/"
+			if isVideoCodec(name) {
+				kind = "video/"
+			}
+			names[pt] = kind + name
+		case strings.HasPrefix(l, "a=fmtp:"):
+			pt, rest, _ := strings.Cut(l[len("a=fmtp:"):], " ")
+			fmtps[pt] = rest
+		}
+	}
+	flush()
+
+	return out
+}
+
+func isVideoCodec(name string) bool {
+	switch strings.ToLower(name) {
+	case "vp8", "vp9", "h264", "h265", "av1":
+		return true
+	}
+
+	return false
 }
 
 // bind attaches the track to src (nil: send nothing) with the given limits.

@@ -63,3 +63,37 @@ func TestForwardSimulcastAndLimits(t *testing.T) {
 	require.Equal(t, 1, n)
 	require.LessOrEqual(t, video.maxGap.Load(), int32(1))
 }
+
+// TestForwardH264 checks that H.264 simulcast (what Chromium sends when
+// both codecs are answered) is forwarded with the receiver's payload type
+// and its layers are told apart by the SPS.
+func TestForwardH264(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	e := newTestEngine(t)
+	rec := newRecorder()
+	room, err := e.NewRoom(RoomConfig{Events: rec})
+	require.NoError(t, err)
+
+	a := newTestClient(t, room, pidA)
+	a.videoMime = webrtc.MimeTypeH264
+	a.connect(ctx)
+	a.addPublications()
+	a.publish(2)
+	a.renegotiate(ctx)
+	rec.waitFor(ctx, t, "flags "+pidA+" v -")
+
+	b := newTestClient(t, room, pidB)
+	b.connect(ctx)
+	b.addPublications()
+	video := b.subscribe(webrtc.RTPCodecTypeVideo, pidA+"#primary", "a=x-preferences:0@0")
+	b.renegotiate(ctx)
+	waitUntil(ctx, t, "H.264 layer m at B", func() bool {
+		return sizeOf(video.size.Load()) == "640x360"
+	})
+	require.True(t, video.h264.Load())
+
+	b.setSub(video, true, pidA+"#primary", "a=x-preferences:57600@30")
+	b.renegotiate(ctx)
+	waitUntil(ctx, t, "H.264 layer l at B", func() bool { return sizeOf(video.size.Load()) == "320x180" })
+}

@@ -290,8 +290,9 @@ func (c *conn) apply(ctx context.Context, o *Offer, text string) (string, error)
 		known[i] = sectionKey{mid: s.Mid, kind: s.Kind}
 	}
 	c.known = known
+	pts := answerPayloadTypes(local.SDP)
 	for i := 5; i < len(o.Sections); i++ {
-		c.bindSlot(&o.Sections[i])
+		c.bindSlot(&o.Sections[i], pts[o.Sections[i].Mid])
 	}
 
 	return clientAnswer(local.SDP, o), nil
@@ -364,7 +365,7 @@ func readSenderRTCP(sender *webrtc.RTPSender, d *downTrack) {
 }
 
 // bindSlot (re)binds a receive slot to the stream its offer names.
-func (c *conn) bindSlot(s *Section) {
+func (c *conn) bindSlot(s *Section, pts map[string]uint8) {
 	c.mu.Lock()
 	sl := c.slots[s.Mid]
 	c.mu.Unlock()
@@ -373,6 +374,7 @@ func (c *conn) bindSlot(s *Section) {
 	}
 	r := c.p.room
 	d := sl.track
+	d.setPayloadTypes(pts)
 	if !s.Direction.receives() {
 		r.unregisterConference(d)
 		d.bind(nil, "", Limits{})
