@@ -140,7 +140,8 @@ func newInterceptors(
 	})
 	registry.Add(statsFactory)
 
-	if err := webrtc.ConfigureTWCCSenderWithOptions(media, registry, twcc.WithLoggerFactory(loggerFactory)); err != nil {
+	err = webrtc.ConfigureTWCCSenderWithOptions(media, registry, twcc.WithLoggerFactory(loggerFactory))
+	if err != nil {
 		return nil, fmt.Errorf("register TWCC: %w", err)
 	}
 	if err := webrtc.ConfigureTWCCHeaderExtensionSender(media, registry); err != nil {

@@ -37,7 +37,8 @@ type sectionPlan struct {
 // not nil every media section after the first must match the plan of the
 // same index (by mid) and gets exactly one a=msid line right after a=mid,
 // the planned direction, the RID simulcast declaration and the receive
-// limits; inactive sections lose their a=ssrc lines. Other lines are kept as they are, in order. Lines end in CRLF.
+// limits; inactive sections lose their a=ssrc lines. Other lines are kept
+// as they are, in order. Lines end in CRLF.
 func mungeOffer(offer string, plans []sectionPlan) (string, error) {
 	session, sections, err := splitSDP(offer)
 	if err != nil {

@@ -52,7 +52,8 @@ type pubSection struct {
 }
 
 func (s *pubSection) plan() sectionPlan {
-	plan := sectionPlan{mid: midOf(s.position), direction: dirInactive, stream: "-", track: midOf(s.position)}
+	mid := midOf(s.position)
+	plan := sectionPlan{mid: mid, direction: dirInactive, stream: "-", track: mid}
 	active := false
 	var rids []string
 	for _, r := range s.relays {
@@ -134,7 +135,9 @@ func (c *Conn) AddPublications() error {
 	return nil
 }
 
-func (c *Conn) addPubSection(position int, which Publication, kind webrtc.RTPCodecType) (*pubSection, error) {
+func (c *Conn) addPubSection(
+	position int, which Publication, kind webrtc.RTPCodecType,
+) (*pubSection, error) {
 	s := &pubSection{position: position, which: which, kind: kind}
 	id := rand.Text()
 	rids := []string{""}
@@ -223,7 +226,9 @@ func (c *Conn) readRTCP(sender *webrtc.RTPSender, which Publication, rid string,
 // copies of one source, see [SimulcastPlan]). A track that cannot bind to
 // the negotiated codecs is reported here when its encoding already sends,
 // else logged when the answer is applied.
-func (c *Conn) SetPublication(which Publication, audio webrtc.TrackLocal, videoLayers []webrtc.TrackLocal) error {
+func (c *Conn) SetPublication(
+	which Publication, audio webrtc.TrackLocal, videoLayers []webrtc.TrackLocal,
+) error {
 	if !which.valid() {
 		return fmt.Errorf("%w: publication %d", ErrInvalidArgument, int(which))
 	}
@@ -271,7 +276,8 @@ func newPublication(audio webrtc.TrackLocal, videoLayers []webrtc.TrackLocal) (p
 			}
 		}
 		if pub.video[index] != nil {
-			return pub, fmt.Errorf("%w: two video layers for RID %s", ErrInvalidTrack, simulcastRIDs[index])
+			return pub, fmt.Errorf("%w: two video layers for RID %s",
+				ErrInvalidTrack, simulcastRIDs[index])
 		}
 		pub.video[index] = track
 	}
