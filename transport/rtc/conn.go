@@ -341,7 +341,7 @@ func (c *Conn) Close() error {
 
 		dcErr := c.dc.Close()
 		pcErr := c.pc.Close()
-		c.readers.Wait()
+		c.waitReaders()
 		c.unblockReaders()
 		if errors.Is(dcErr, webrtc.ErrConnectionClosed) {
 			dcErr = nil
@@ -365,5 +365,24 @@ func (c *Conn) unblockReaders() {
 	past := time.Unix(1, 0)
 	for _, track := range tracks {
 		_ = track.SetReadDeadline(past)
+	}
+}
+
+// readersGrace bounds how long Close waits for the RTCP readers, which end
+// when pion stops the senders.
+const readersGrace = 2 * time.Second
+
+func (c *Conn) waitReaders() {
+	ended := make(chan struct{})
+	go func() {
+		c.readers.Wait()
+		close(ended)
+	}()
+	timer := time.NewTimer(readersGrace)
+	defer timer.Stop()
+	select {
+	case <-ended:
+	case <-timer.C:
+		c.logger.Warn("rtc: RTCP readers still running after close")
 	}
 }
