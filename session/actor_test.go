@@ -2,7 +2,9 @@ package session
 
 import (
 	"errors"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -122,3 +124,48 @@ type chanListener struct {
 
 func (l *chanListener) OnMessageFromApplication(e event.MessageFromApplication) { l.ch <- e }
 func (l *chanListener) OnClosed(e event.Closed)                                 { l.ch <- e }
+
+// closeInHandler closes the session from the first handler it gets.
+type closeInHandler struct {
+	event.Base
+	s      chan *Session
+	closed chan error
+	once   sync.Once
+}
+
+// OnMessageFromApplication closes on the first message; the events
+// already queued for this listener are still delivered after that.
+func (c *closeInHandler) OnMessageFromApplication(event.MessageFromApplication) {
+	c.once.Do(func() { c.closed <- (<-c.s).Close() })
+}
+
+// TestCloseFromTheJoinListenerWhileDraining closes the session from a
+// handler of an event produced by the join-time queue.
+func TestCloseFromTheJoinListenerWhileDraining(t *testing.T) {
+	t.Parallel()
+
+	f := newFakeServer(t)
+	f.gate = make(chan struct{})
+	l := &closeInHandler{s: make(chan *Session, 1), closed: make(chan error, 1)}
+
+	done := make(chan *Session, 1)
+	go func() { done <- f.join(t, &Options{Listener: l}) }()
+	c := f.carrier(t)
+	for range 3 {
+		c.notify(transport.Notification{Type: transport.Created, Location: "/messages/m1",
+			Resource: []byte(`{"sentBy":"` + fakeApp + `","text":"early"}`)})
+	}
+	close(f.gate)
+	s := <-done
+	l.s <- s
+
+	select {
+	case err := <-l.closed:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close from the join listener deadlocked")
+	}
+	<-s.Done()
+	assert.True(t, c.closed.Load())
+	require.NoError(t, s.Close())
+}

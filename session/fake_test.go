@@ -83,12 +83,6 @@ func newFakeServer(t testing.TB) *fakeServer {
 	return f
 }
 
-func (f *fakeServer) set(fn func(c *transport.Conference)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	fn(&f.snap)
-}
-
 func (f *fakeServer) join(t testing.TB, o *Options) *Session {
 	t.Helper()
 

@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"testing"
 
@@ -78,7 +79,10 @@ func TestJoinMapsRefusals(t *testing.T) {
 	w := newWorld(t)
 	alice := w.participant(t, "Alice", transport.RoleModerator)
 	ctx := testCtx(t)
-	opts := &session.Options{SignallingOnly: true}
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	opts := &session.Options{SignallingOnly: true, Logger: logger}
+	defer func() { assert.NotContains(t, logs.String(), alice.Token) }()
 
 	_, err := session.Join(ctx, w.conf.URI(), "not-a-token", opts)
 	assert.ErrorIs(t, err, session.ErrUnauthorized)
