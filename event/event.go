@@ -148,7 +148,8 @@ type MessageFromParticipant struct {
 	Me conference.Me
 	// Text is the message text.
 	Text string
-	// SenderID is the ID of the sending participant, always set.
+	// SenderID is the ID of the sending participant, always set. It is
+	// Me.ID when the server echoes a message of the local participant.
 	SenderID string
 	// Participant is the sender if it is an online remote participant, and
 	// nil otherwise (the sender left, or is not known to this session).

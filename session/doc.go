@@ -12,6 +12,8 @@
 // Only signalling-only sessions exist so far: notifications travel over a
 // WebSocket (protocol §12) and the session sends and receives no media.
 // Join without [Options.SignallingOnly] fails with [ErrMediaUnavailable].
+// Such a session is never lagging (that state comes from SDP
+// renegotiations); it is normal, failed while it recovers, or closed.
 //
 // # Concurrency
 //

@@ -52,7 +52,9 @@ func (s *Session) Subscribe() (<-chan event.Event, func()) {
 // that blocks holds up only its own listener; if it falls
 // Options.EventBuffer events behind, it gets OnClosed with ErrOverflow.
 // The returned function stops the listener (without OnClosed) after the
-// events already queued; Close waits for every listener.
+// events already queued. Events queued before the session ended are still
+// handed to the listener after Close, then OnClosed; Close waits for that
+// unless it is called from a handler.
 func (s *Session) Listen(l event.Listener) (cancel func()) {
 	ch, cancel := s.Subscribe()
 
