@@ -29,10 +29,14 @@ type delayRule struct {
 
 // FailNext makes the next n requests for which match returns true (every
 // request when match is nil) fail with status and an error body, without
-// touching any state. Rules added earlier are consumed first.
+// touching any state. Rules added earlier are consumed first. A status
+// outside 200..599 is replaced by 500.
 func (s *Server) FailNext(n int, status int, match func(*http.Request) bool) {
 	if n <= 0 {
 		return
+	}
+	if status < 200 || status > 599 {
+		status = http.StatusInternalServerError
 	}
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
