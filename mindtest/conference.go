@@ -30,6 +30,7 @@ type Conference struct {
 	ended     bool
 	order     []*participant          // creation order; expelled ones removed
 	byID      map[string]*participant // same set as order
+	expelled  map[string]*participant // kept for Notifications
 	app       []*receiver             // the application's notification channels
 	appLog    []string                // texts queued to the application
 	toApp     []transport.Message     // messages the application received
@@ -47,13 +48,14 @@ func newConference(srv *Server, name string, layout transport.Layout) *Conferenc
 	id := newUUID()
 
 	return &Conference{
-		srv:     srv,
-		id:      id,
-		uri:     srv.URL() + "/" + srv.appID + "/" + id,
-		name:    name,
-		layout:  layout,
-		byID:    make(map[string]*participant),
-		changed: make(chan struct{}),
+		srv:      srv,
+		id:       id,
+		uri:      srv.URL() + "/" + srv.appID + "/" + id,
+		name:     name,
+		layout:   layout,
+		byID:     make(map[string]*participant),
+		expelled: make(map[string]*participant),
+		changed:  make(chan struct{}),
 	}
 }
 
@@ -432,6 +434,7 @@ func (c *Conference) expel(id string) error {
 		return fmt.Errorf("%w: participant", ErrNotFound)
 	}
 	delete(c.byID, id)
+	c.expelled[id] = p
 	c.order = slices.DeleteFunc(c.order, func(q *participant) bool { return q == p })
 
 	if len(p.receivers) > 0 {

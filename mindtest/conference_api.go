@@ -94,7 +94,8 @@ func (c *Conference) MessagesToApplication() []transport.Message {
 // Notifications returns the texts queued to a participant's notification
 // channels so far, in order: notifications, and "4000"/"4001" for close
 // codes. Texts sent while it was offline are not included. participantID
-// "" gives the application's log. SendRaw texts are not included.
+// "" gives the application's log. SendRaw texts are not included. The log
+// of an expelled participant stays available.
 func (c *Conference) Notifications(participantID string) []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -103,6 +104,9 @@ func (c *Conference) Notifications(participantID string) []string {
 		return slices.Clone(c.appLog)
 	}
 	if p, ok := c.byID[participantID]; ok {
+		return slices.Clone(p.log)
+	}
+	if p, ok := c.expelled[participantID]; ok {
 		return slices.Clone(p.log)
 	}
 

@@ -110,6 +110,9 @@ func TestExpelClosesWith4001(t *testing.T) {
 	if code := att.closed(t); code != transport.CloseExpelled {
 		t.Fatalf("close status %d, want 4001", code)
 	}
+	if l := f.conf.Notifications(f.att.ID); len(l) != 2 || l[1] != "4001" {
+		t.Fatalf("expelled participant's log %v", l)
+	}
 	n := mod.nextNotification(t)
 	if n.Type != transport.Deleted || n.Location != transport.ParticipantLocation(f.att.ID) {
 		t.Fatalf("moderator got %+v, want deleted attendee", n)
