@@ -177,7 +177,7 @@ type subscription struct {
 }
 
 type testClient struct {
-	t     *testing.T
+	t     testing.TB
 	room  *Room
 	offer func(ctx context.Context, pid, sdp string) (string, error)
 	pid   string
@@ -194,7 +194,7 @@ type testClient struct {
 	stop chan struct{}
 }
 
-func newTestClient(t *testing.T, room *Room, pid string) *testClient {
+func newTestClient(t testing.TB, room *Room, pid string) *testClient {
 	t.Helper()
 	pc, err := clientAPI().NewPeerConnection(webrtc.Configuration{})
 	require.NoError(t, err)

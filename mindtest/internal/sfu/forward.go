@@ -1,7 +1,9 @@
 package sfu
 
 import (
+	"errors"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,6 +89,7 @@ type layer struct {
 	video    bool
 	track    *webrtc.TrackRemote
 	pc       *webrtc.PeerConnection // the publisher's, for PLI
+	alive    func() bool            // false once the publisher's connection ended
 	added    time.Time
 	inspect  func([]byte) frameInfo
 	lastPLI  atomic.Int64 // unix nanos
@@ -103,7 +106,7 @@ type layer struct {
 	lastAt                time.Time
 }
 
-func newLayer(src *source, track *webrtc.TrackRemote, pc *webrtc.PeerConnection) *layer {
+func newLayer(src *source, track *webrtc.TrackRemote, pc *webrtc.PeerConnection, alive func() bool) *layer {
 	codec := track.Codec()
 	l := &layer{
 		src:   src,
@@ -115,6 +118,7 @@ func newLayer(src *source, track *webrtc.TrackRemote, pc *webrtc.PeerConnection)
 		video: track.Kind() == webrtc.RTPCodecTypeVideo,
 		track: track,
 		pc:    pc,
+		alive: alive,
 		added: time.Now(),
 	}
 	switch l.mime {
@@ -175,18 +179,38 @@ func (l *layer) updateStats(now time.Time) {
 
 // readLoop forwards the layer's packets to the slots bound to its source
 // until the track ends.
+//
+// pion may hand a track a new SRTP stream (a new SSRC for a rid) and leave
+// a reader blocked on the old one, which nothing closes, not even closing
+// the PeerConnection. The loop therefore reads with a deadline, renewed
+// while packets flow; a read that times out is retried on the track's
+// current stream, and ends the loop once the connection is gone.
 func (l *layer) readLoop() {
 	defer l.src.removeLayer(l)
 	buf := make([]byte, 1500)
 	var hdr rtp.Header
+	var renewed time.Time
 	for {
+		if now := time.Now(); now.Sub(renewed) > readWatch/2 {
+			_ = l.track.SetReadDeadline(now.Add(readWatch))
+			renewed = now
+		}
 		n, _, err := l.track.Read(buf)
 		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) && l.alive() {
+				renewed = time.Time{}
+
+				continue
+			}
+
 			return
 		}
 		l.forward(&hdr, buf[:n])
 	}
 }
+
+// readWatch bounds how long a layer's reader may stay blocked.
+const readWatch = time.Second
 
 func (l *layer) forward(hdr *rtp.Header, pkt []byte) {
 	hn, err := hdr.Unmarshal(pkt)

@@ -184,6 +184,7 @@ func (p *peer) newConn(o *Offer) (*conn, error) {
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		if s == webrtc.PeerConnectionStateFailed || s == webrtc.PeerConnectionStateClosed {
 			c.reportClosed()
+			c.close()
 		}
 	})
 	pc.OnTrack(c.onTrack)
@@ -452,7 +453,7 @@ func (c *conn) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) 
 	}
 	r := c.p.room
 	src := r.source(sourceKey{label: label, kind: track.Kind()})
-	l := newLayer(src, track, c.pc)
+	l := newLayer(src, track, c.pc, func() bool { return !c.dead.Load() })
 	src.addLayer(l)
 	if !r.e.goTracked(l.readLoop) {
 		src.removeLayer(l)

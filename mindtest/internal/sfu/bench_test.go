@@ -1,0 +1,148 @@
+package sfu
+
+import (
+	"context"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+	"github.com/stretchr/testify/require"
+)
+
+// nopWriter stands in for a bound sender in the forwarding benchmark.
+type nopWriter struct{ n int }
+
+func (w *nopWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
+	w.n++
+
+	return len(payload), nil
+}
+
+func (w *nopWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// BenchmarkForwardPacket measures the forwarder's own cost per packet and
+// receiver: parse, inspect, rewrite, hand to the sender (no SRTP, no
+// socket).
+func BenchmarkForwardPacket(b *testing.B) {
+	for _, receivers := range []int{1, 10} {
+		b.Run(itoa(receivers%10)+"x", func(b *testing.B) {
+			src := &source{key: sourceKey{label: "p#primary", kind: webrtc.RTPCodecTypeVideo}}
+			l := &layer{src: src, rid: "l", mime: "video/vp8", key: "video/vp8", clock: 90000, video: true,
+				inspect: inspectVP8}
+			for range receivers {
+				d := &downTrack{kind: webrtc.RTPCodecTypeVideo, writer: &nopWriter{}, ssrc: 1,
+					pts: map[string]uint8{"video/vp8": 96}, target: l}
+				src.addSink(d)
+			}
+			pkt, err := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 100, SSRC: 7, Marker: true},
+				Payload: append([]byte{0x10, 0x00, 0, 0, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01},
+					make([]byte, 1000)...)}).Marshal()
+			require.NoError(b, err)
+			var hdr rtp.Header
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				pkt[2], pkt[3] = byte(i>>8), byte(i) // sequence number
+				l.forward(&hdr, pkt)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(receivers), "ns/packet/receiver")
+		})
+	}
+}
+
+// BenchmarkForwardLoopback measures packets from a pion publisher through
+// the engine to a pion subscriber over loopback (SRTP, sockets and
+// interceptors on both sides included): ns per forwarded packet.
+func BenchmarkForwardLoopback(b *testing.B) {
+	ctx, cancel := context.WithTimeout(b.Context(), 60*time.Second)
+	defer cancel()
+	e, err := NewEngine(Config{})
+	require.NoError(b, err)
+	defer e.Close()
+	room, err := e.NewRoom(RoomConfig{})
+	require.NoError(b, err)
+
+	a := newTestClient(b, room, pidA)
+	a.connect(ctx)
+	a.addPublications()
+	a.pubs[1].active.Store(true)
+	a.renegotiate(ctx)
+	c := newTestClient(b, room, pidB)
+	c.connect(ctx)
+	c.addPublications()
+	sub := c.subscribe(webrtc.RTPCodecTypeAudio, pidA+"#primary")
+	c.renegotiate(ctx)
+	track := a.pubs[1].tracks[0]
+	// Prime the path.
+	deadline := time.Now().Add(10 * time.Second)
+	for sub.packets.Load() == 0 && time.Now().Before(deadline) {
+		track.send(160, 0, 0, 960)
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.Positive(b, sub.packets.Load())
+
+	const window = 128
+	start := sub.packets.Load()
+	b.ResetTimer()
+	for i := range b.N {
+		for int64(i)-(sub.packets.Load()-start) > window {
+			if ctx.Err() != nil {
+				b.Fatal("subscriber stalled")
+			}
+			time.Sleep(50 * time.Microsecond)
+		}
+		track.send(160, 0, 0, 960)
+	}
+	waitEnd := time.Now().Add(time.Second)
+	for sub.packets.Load()-start < int64(b.N) && time.Now().Before(waitEnd) {
+		time.Sleep(100 * time.Microsecond)
+	}
+	b.StopTimer()
+	got := sub.packets.Load() - start
+	b.ReportMetric(float64(got)/float64(b.N), "delivered/sent")
+}
+
+// BenchmarkJoin measures a new connection: first offer, answer with all
+// candidates, ICE, DTLS, SCTP, data channel open.
+func BenchmarkJoin(b *testing.B) {
+	ctx, cancel := context.WithTimeout(b.Context(), 120*time.Second)
+	defer cancel()
+	e, err := NewEngine(Config{})
+	require.NoError(b, err)
+	defer e.Close()
+	room, err := e.NewRoom(RoomConfig{})
+	require.NoError(b, err)
+	b.ResetTimer()
+	for range b.N {
+		c := newTestClient(b, room, pidA)
+		c.connect(ctx)
+		b.StopTimer()
+		c.close()
+		b.StartTimer()
+	}
+}
+
+// TestJoinIsFast guards against settings that stall every join (an ICE-lite
+// answerer waits for pion's 200 ms check tick; a delayed peer-reflexive
+// acceptance waits up to a second). The bound is far above a normal join
+// (tens of milliseconds) so that a loaded machine does not trip it.
+func TestJoinIsFast(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	e := newTestEngine(t)
+	room, err := e.NewRoom(RoomConfig{})
+	require.NoError(t, err)
+	var took []time.Duration
+	for range 5 {
+		c := newTestClient(t, room, pidA)
+		start := time.Now()
+		c.connect(ctx)
+		took = append(took, time.Since(start))
+		c.close()
+	}
+	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+	t.Logf("join times %v", took)
+	require.Less(t, took[len(took)/2], 180*time.Millisecond, "median join")
+}
