@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ func (w *nopWriter) Write(b []byte) (int, error) { return len(b), nil }
 // socket).
 func BenchmarkForwardPacket(b *testing.B) {
 	for _, receivers := range []int{1, 10} {
-		b.Run(itoa(receivers%10)+"x", func(b *testing.B) {
+		b.Run(fmt.Sprintf("receivers=%d", receivers), func(b *testing.B) {
 			src := &source{key: sourceKey{label: "p#primary", kind: webrtc.RTPCodecTypeVideo}}
 			l := &layer{src: src, rid: "l", mime: "video/vp8", key: "video/vp8", clock: 90000, video: true,
 				inspect: inspectVP8}

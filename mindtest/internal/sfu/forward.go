@@ -338,6 +338,7 @@ type downTrack struct {
 	lastSeq   uint16
 	lastTS    uint32
 	lastWrite time.Time
+	scratch   rtp.Header // the rewritten header, reused per packet
 }
 
 var _ webrtc.TrackLocal = (*downTrack)(nil)
@@ -407,7 +408,8 @@ func (d *downTrack) write(l *layer, hdr *rtp.Header, payload []byte, keyframe bo
 	if !ok {
 		return // the receiver did not accept this codec
 	}
-	out := *hdr
+	d.scratch = *hdr
+	out := &d.scratch
 	out.SSRC = d.ssrc
 	out.PayloadType = pt
 	out.SequenceNumber += d.seqOff
@@ -415,7 +417,7 @@ func (d *downTrack) write(l *layer, hdr *rtp.Header, payload []byte, keyframe bo
 	out.Extension = false
 	out.Extensions = nil
 	out.ExtensionProfile = 0
-	if _, err := d.writer.WriteRTP(&out, payload); err != nil {
+	if _, err := d.writer.WriteRTP(out, payload); err != nil {
 		return
 	}
 	d.packets.Add(1)
