@@ -83,6 +83,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 	// Receive every rid; "~" in an offer only says the layer starts paused.
 	se.SetIgnoreRidPauseForRecv(true)
 	se.SetHostAcceptanceMinWait(0)
+	// A client that vanishes without closing is noticed within seconds
+	// rather than pion's default half minute.
+	se.SetICETimeouts(4*time.Second, 10*time.Second, time.Second)
 
 	tick := cfg.TickInterval
 	if tick <= 0 {

@@ -443,7 +443,7 @@ func (r *Room) CloseAfter(participantID string, grace time.Duration) {
 		delete(r.timers, t)
 		r.mu.Unlock()
 		if pending {
-			r.ClosePeer(participantID)
+			r.e.goTracked(func() { r.ClosePeer(participantID) })
 		}
 	})
 	r.timers[t] = struct{}{}
