@@ -26,7 +26,8 @@ type actorState struct {
 	attempt   int                      // consecutive failed reconnects
 	timer     *time.Timer              // pending reconnect
 
-	inflight []*writeCmd // writes waiting for the server
+	inflight []*writeCmd               // writes waiting for the server
+	expect   map[expectKey]expectation // fields an answer moved ahead of the notifications
 	wg       sync.WaitGroup
 
 	ended bool

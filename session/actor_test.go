@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -168,4 +169,45 @@ func TestCloseFromTheJoinListenerWhileDraining(t *testing.T) {
 	<-s.Done()
 	assert.True(t, c.closed.Load())
 	require.NoError(t, s.Close())
+}
+
+// TestAnswerIsNotUndoneByOlderNotifications: when answers arrive before
+// the notifications of earlier changes, those notifications must not put
+// old values back (Q6 without flapping).
+func TestAnswerIsNotUndoneByOlderNotifications(t *testing.T) {
+	t.Parallel()
+
+	f := newFakeServer(t)
+	s := f.join(t, nil)
+	c := f.carrier(t)
+	ch, _ := s.Subscribe()
+	ctx := t.Context()
+
+	require.NoError(t, s.SetPriority(ctx, fakeBob, 9))
+	require.NoError(t, s.SetLanguage(ctx, fakeBob, transport.LanguageItalian))
+	assert.Equal(t, "9 ", describeBob(next(t, ch)))
+	assert.Equal(t, "9 it", describeBob(next(t, ch)))
+
+	bob := transport.Participant{ID: fakeBob, Name: "Bob", Priority: 9, Language: "en",
+		Role: transport.RoleSpeaker, Online: true}
+	c.notify(participantNote(t, transport.Updated, bob)) // the priority change: older
+	bob.Language = "it"
+	c.notify(participantNote(t, transport.Updated, bob)) // the language change itself
+	bob.Language = "fr"
+	c.notify(participantNote(t, transport.Updated, bob)) // a later change by someone else
+
+	assert.Equal(t, "9 fr", describeBob(next(t, ch)), "no flapping back to en")
+	p, _ := s.Conference().Participant(fakeBob)
+	assert.Equal(t, transport.LanguageFrench, p.Language)
+}
+
+func describeBob(e event.Event) string {
+	switch e := e.(type) {
+	case event.ParticipantPriorityChanged:
+		return fmt.Sprintf("%v ", e.Participant.Priority)
+	case event.ParticipantLanguageChanged:
+		return fmt.Sprintf("%v %s", e.Participant.Priority, e.Participant.Language)
+	default:
+		return fmt.Sprintf("%T", e)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -65,7 +66,9 @@ func newFakeServer(t testing.TB) *fakeServer {
 		f.mu.Lock()
 		gate := f.gate
 		f.mu.Unlock()
-		f.reads <- struct{}{}
+		if r.Method == http.MethodGet {
+			f.reads <- struct{}{}
+		}
 		if gate != nil {
 			select {
 			case <-gate:
@@ -74,8 +77,32 @@ func newFakeServer(t testing.TB) *fakeServer {
 			}
 		}
 		f.mu.Lock()
+		defer f.mu.Unlock()
+		if r.Method == http.MethodPatch {
+			// Apply a participant change and answer with the resource;
+			// the test sends the notifications itself.
+			var patch transport.ParticipantPatch
+			_ = json.NewDecoder(r.Body).Decode(&patch)
+			id := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+			for i := range f.snap.Participants {
+				p := &f.snap.Participants[i]
+				if p.ID != id {
+					continue
+				}
+				if patch.Priority != nil {
+					p.Priority = *patch.Priority
+				}
+				if patch.Language != nil {
+					p.Language = *patch.Language
+				}
+				b, _ := json.Marshal(p)
+				_, _ = w.Write(b)
+				return
+			}
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
 		b, _ := json.Marshal(f.snap)
-		f.mu.Unlock()
 		_, _ = w.Write(b)
 	}))
 	t.Cleanup(f.srv.Close)

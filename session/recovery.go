@@ -117,6 +117,7 @@ func (s *Session) onReload(r reloadDone) {
 // reconcile brings the model in line with a fresh snapshot, reporting the
 // differences as the notifications that would have caused them.
 func (s *Session) reconcile(c transport.Conference) {
+	s.forget("*") // the snapshot is the newest word on every field
 	s.updateConference(c.Name, c.Recording.Started)
 
 	online := make(map[string]bool, len(c.Participants))

@@ -164,11 +164,11 @@ func (s *Session) finishWrite(w *writeCmd) {
 	if !w.seen {
 		switch w.kind {
 		case writeRename:
-			s.updateConference(w.conf.Name, s.a.model.Recording())
+			s.answerConference(fieldName, w.conf.Name, s.a.model.Recording())
 		case writeRecordingStart:
-			s.updateConference(s.a.model.Name(), true)
+			s.answerConference(fieldRecording, s.a.model.Name(), true)
 		case writeRecordingStop:
-			s.updateConference(s.a.model.Name(), false)
+			s.answerConference(fieldRecording, s.a.model.Name(), false)
 		case writeParticipant:
 			s.applyAnswer(w)
 		}
@@ -177,22 +177,45 @@ func (s *Session) finishWrite(w *writeCmd) {
 	w.reply <- nil
 }
 
-// applyAnswer copies the one changed field of an R6 answer into the model.
+// answerConference applies a conference answer and, if it changed the
+// model, protects the field from older notifications.
+func (s *Session) answerConference(f field, name string, recording bool) {
+	before := s.a.model
+	s.updateConference(name, recording)
+	switch {
+	case f == fieldName && before.Name() != name:
+		s.expect("", fieldName, name)
+	case f == fieldRecording && before.Recording() != recording:
+		s.expect("", fieldRecording, recording)
+	}
+}
+
+// applyAnswer copies the one changed field of an R6 answer into the model
+// and, if that changed it, protects the field from older notifications.
 func (s *Session) applyAnswer(w *writeCmd) {
 	p, pt := w.part, w.patch
+	var f field
+	var v any
+	switch {
+	case pt.Name != nil:
+		f, v = fieldName, p.Name
+	case pt.Priority != nil:
+		f, v = fieldPriority, p.Priority
+	case pt.Language != nil:
+		f, v = fieldLanguage, p.Language
+	case pt.Role != nil:
+		f, v = fieldRole, p.Role
+	default:
+		return
+	}
+
 	if me := s.a.model.Me(); me.ID == w.id {
 		nm := me
-		switch {
-		case pt.Name != nil:
-			nm.Name = p.Name
-		case pt.Priority != nil:
-			nm.Priority = p.Priority
-		case pt.Language != nil:
-			nm.Language = p.Language
-		case pt.Role != nil:
-			nm.Role = p.Role
+		setField(&nm.Name, &nm.Priority, &nm.Language, &nm.Role, f, p)
+		if nm != me {
+			s.setMe(me, nm)
+			s.expect(w.id, f, v)
 		}
-		s.setMe(me, nm)
 		return
 	}
 
@@ -201,17 +224,27 @@ func (s *Session) applyAnswer(w *writeCmd) {
 		return
 	}
 	np := old
-	switch {
-	case pt.Name != nil:
-		np.Name = p.Name
-	case pt.Priority != nil:
-		np.Priority = p.Priority
-	case pt.Language != nil:
-		np.Language = p.Language
-	case pt.Role != nil:
-		np.Role = p.Role
+	setField(&np.Name, &np.Priority, &np.Language, &np.Role, f, p)
+	if np != old {
+		s.setParticipant(old, np)
+		s.expect(w.id, f, v)
 	}
-	s.setParticipant(old, np)
+}
+
+// setField copies field f of p into the given destinations.
+func setField(name *string, priority *float64, language *transport.Language, role *transport.Role,
+	f field, p transport.Participant,
+) {
+	switch f {
+	case fieldName:
+		*name = p.Name
+	case fieldPriority:
+		*priority = p.Priority
+	case fieldLanguage:
+		*language = p.Language
+	case fieldRole:
+		*role = p.Role
+	}
 }
 
 // SetConferenceName renames the conference (moderators only). When it
