@@ -70,11 +70,11 @@ func NewEngine(cfg Config) (*Engine, error) {
 	se := webrtc.SettingEngine{LoggerFactory: slogFactory{log: log}}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
-	if !cfg.AllowNonLoopback {
+	if cfg.AllowNonLoopback {
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	} else {
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-		se.SetInterfaceFilter(func(string) bool { return true })
 	}
 	// Clients strip their host candidates, so the client is only ever seen
 	// as a peer-reflexive candidate; pion's default waits up to a second

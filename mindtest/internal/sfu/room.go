@@ -15,8 +15,8 @@ import (
 // Events receives what a room learns about its participants. A room calls
 // these methods from its own goroutine, one at a time and in the order the
 // events happened, never from inside pion. They may call any method of the
-// room except [Room.Close]'s waiting counterpart [Engine.Close]; a slow
-// method delays later events of the same room only.
+// room (Room.Close included) but not [Engine.Close], which waits for that
+// goroutine; a slow method delays later events of the same room only.
 type Events interface {
 	// DataChannelOpen reports that the data channel of the participant's
 	// current connection opened.
@@ -411,6 +411,23 @@ func (r *Room) Drop(participantID string) {
 		c.reportClosed()
 		c.close()
 	}
+}
+
+// CloseDataChannel closes only the data channel of the participant's
+// connection, without a close code, as a fault would; DataChannelClosed is
+// reported.
+func (r *Room) CloseDataChannel(participantID string) error {
+	p := r.lookup(participantID)
+	if p == nil {
+		return ErrNoConnection
+	}
+	c := p.current()
+	if c == nil {
+		return ErrNoConnection
+	}
+	c.reportClosed()
+
+	return c.dc.Close()
 }
 
 // ClosePeer closes the participant's connection at once and forgets the

@@ -125,6 +125,17 @@ func TestPresenceEvents(t *testing.T) {
 			a3.pc.ConnectionState() != webrtc.PeerConnectionStateConnected
 	})
 	require.Equal(t, 1, count(rec.snapshot(), "closed "+pidA))
+
+	// Closing only the data channel is reported too.
+	a4 := newTestClient(t, room, pidA)
+	a4.connect(ctx)
+	waitUntil(ctx, t, "fourth open", func() bool { return count(rec.snapshot(), "open "+pidA) == 4 })
+	require.NoError(t, room.CloseDataChannel(pidA))
+	waitUntil(ctx, t, "second closed", func() bool { return count(rec.snapshot(), "closed "+pidA) == 2 })
+	waitUntil(ctx, t, "client sees the channel close", func() bool {
+		return a4.dc.ReadyState() == webrtc.DataChannelStateClosed
+	})
+	require.ErrorIs(t, room.CloseDataChannel(pidB), ErrNoConnection)
 }
 
 func count(events []string, want string) int {
