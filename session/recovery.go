@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/mindsdk/mindgo/transport"
@@ -81,7 +82,7 @@ func (s *Session) onReload(r reloadDone) {
 	}
 
 	if r.err == nil && len(r.conf.Participants) == 0 {
-		r.err = errors.New("mind: conference read without participants")
+		r.err = fmt.Errorf("%w: conference read without participants", transport.ErrMalformedMessage)
 	}
 	if r.err != nil {
 		if r.c != nil {
