@@ -157,6 +157,7 @@ func (t *rawTrack) pli() {
 
 // publication is one of positions 1–4 of a test client.
 type publication struct {
+	rtcp   sync.Once
 	tr     *webrtc.RTPTransceiver
 	tracks []*rawTrack // one, or the simulcast layers l, m
 	active atomic.Bool
@@ -293,11 +294,15 @@ func (c *testClient) addPublications() {
 		}
 		pub.tr = tr
 		c.pubs[pos] = pub
-		c.readRTCP(pub)
 	}
 }
 
+// readRTCP counts PLIs per layer. It runs only for publications that were
+// published: pion v4.2.26 neither closes the RTCP stream of a sender that
+// never sent nor accepts a read deadline on it, and such a reader would
+// outlive the connection.
 func (c *testClient) readRTCP(pub *publication) {
+	sender := pub.tr.Sender()
 	for _, tr := range pub.tracks {
 		c.wg.Go(func() {
 			for {
@@ -306,9 +311,9 @@ func (c *testClient) readRTCP(pub *publication) {
 					err  error
 				)
 				if tr.rid != "" {
-					pkts, _, err = pub.tr.Sender().ReadSimulcastRTCP(tr.rid)
+					pkts, _, err = sender.ReadSimulcastRTCP(tr.rid)
 				} else {
-					pkts, _, err = pub.tr.Sender().ReadRTCP()
+					pkts, _, err = sender.ReadRTCP()
 				}
 				if err != nil {
 					return
@@ -476,6 +481,7 @@ func (c *testClient) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPRece
 func (c *testClient) publish(pos int) {
 	pub := c.pubs[pos]
 	pub.active.Store(true)
+	pub.rtcp.Do(func() { c.readRTCP(pub) })
 	c.wg.Go(func() {
 		interval := 20 * time.Millisecond
 		if pub.tracks[0].kind == webrtc.RTPCodecTypeVideo {

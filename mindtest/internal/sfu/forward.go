@@ -209,6 +209,28 @@ func (l *layer) readLoop() {
 	}
 }
 
+// drainRTCP reads the publisher's RTCP for this layer so that pion's
+// interceptors see its sender reports (the receiver reports the engine sends
+// back then carry round-trip data); the packets themselves are not needed.
+// It ends like readLoop.
+func (l *layer) drainRTCP(receiver *webrtc.RTPReceiver) {
+	buf := make([]byte, 1500)
+	for {
+		var err error
+		deadline := time.Now().Add(readWatch)
+		if l.rid != "" {
+			_ = receiver.SetReadDeadlineSimulcast(deadline, l.rid)
+			_, _, err = receiver.ReadSimulcast(buf, l.rid)
+		} else {
+			_ = receiver.SetReadDeadline(deadline)
+			_, _, err = receiver.Read(buf)
+		}
+		if err != nil && !(errors.Is(err, os.ErrDeadlineExceeded) && l.alive()) {
+			return
+		}
+	}
+}
+
 // readWatch bounds how long a layer's reader may stay blocked.
 const readWatch = time.Second
 

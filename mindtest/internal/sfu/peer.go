@@ -2,9 +2,12 @@ package sfu
 
 import (
 	"context"
+	"errors"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
@@ -52,9 +55,10 @@ type conn struct {
 
 // slot is a receive slot (position ≥ 5) with the server's track.
 type slot struct {
-	mid    string
-	track  *downTrack
-	sender *webrtc.RTPSender
+	reading bool // guarded by conn.mu
+	mid     string
+	track   *downTrack
+	sender  *webrtc.RTPSender
 }
 
 func (p *peer) offer(ctx context.Context, o *Offer, text string) (string, error) {
@@ -276,6 +280,7 @@ func (c *conn) apply(ctx context.Context, o *Offer, text string) (string, error)
 	if err := pc.SetLocalDescription(answer); err != nil {
 		return "", rejected(err, "cannot apply the answer")
 	}
+	c.startSlotReaders()
 	select {
 	case <-gathered:
 	case <-ctx.Done():
@@ -339,17 +344,41 @@ func (c *conn) ensureSlot(s *Section) error {
 	c.mu.Lock()
 	c.slots[s.Mid] = &slot{mid: s.Mid, track: d, sender: sender}
 	c.mu.Unlock()
-	c.p.room.e.goTracked(func() { readSenderRTCP(sender, d) })
 
 	return nil
 }
 
+// startSlotReaders starts the RTCP reader of every new slot. It runs after
+// SetLocalDescription, which started the senders: pion's RTPSender read
+// deadline is not safe to touch before then.
+func (c *conn) startSlotReaders() {
+	c.mu.Lock()
+	var fresh []*slot
+	for _, sl := range c.slots {
+		if !sl.reading {
+			sl.reading = true
+			fresh = append(fresh, sl)
+		}
+	}
+	c.mu.Unlock()
+	for _, sl := range fresh {
+		c.p.room.e.goTracked(func() { readSenderRTCP(sl.sender, sl.track, func() bool { return !c.dead.Load() }) })
+	}
+}
+
 // readSenderRTCP serves a slot's RTCP: PLI and FIR go to the publisher.
-func readSenderRTCP(sender *webrtc.RTPSender, d *downTrack) {
+// Reads carry a deadline, like the layers' (pion does not always close a
+// sender's RTCP stream), and the loop ends once the connection is gone.
+func readSenderRTCP(sender *webrtc.RTPSender, d *downTrack, alive func() bool) {
 	buf := make([]byte, 1500)
 	for {
+		_ = sender.SetReadDeadline(time.Now().Add(readWatch))
 		n, _, err := sender.Read(buf)
 		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) && alive() {
+				continue
+			}
+
 			return
 		}
 		pkts, err := rtcp.Unmarshal(buf[:n])
@@ -460,6 +489,7 @@ func (c *conn) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) 
 
 		return
 	}
+	r.e.goTracked(func() { l.drainRTCP(receiver) })
 	r.post(func() {
 		if sinks := src.sinks.Load(); sinks != nil {
 			for _, d := range *sinks {
