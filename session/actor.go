@@ -26,8 +26,9 @@ type actorState struct {
 	attempt   int                      // consecutive failed reconnects
 	timer     *time.Timer              // pending reconnect
 
-	inflight []*writeCmd               // writes waiting for the server
-	expect   map[expectKey]expectation // fields an answer moved ahead of the notifications
+	inflight []*writeCmd // writes waiting for the server's answer
+	held     []*writeCmd // answered writes waiting for their notification
+	replies  []*writeCmd // writes to answer once the step is published
 	wg       sync.WaitGroup
 
 	ended bool
@@ -46,6 +47,8 @@ type (
 	}
 	// writeDone: a write's request finished.
 	writeDone struct{ w *writeCmd }
+	// holdExpired: a held write waited too long for its notification.
+	holdExpired struct{ w *writeCmd }
 	// subscribeCmd registers a subscriber; reply is closed once it is.
 	subscribeCmd struct {
 		sub   *subscriber
@@ -87,6 +90,8 @@ func (s *Session) handle(m any) {
 		s.startWrite(m)
 	case writeDone:
 		s.finishWrite(m.w)
+	case holdExpired:
+		s.releaseHeld(m.w)
 	case subscribeCmd:
 		s.a.subs = append(s.a.subs, m.sub)
 		close(m.reply)
@@ -145,8 +150,9 @@ func (s *Session) expel() {
 func (s *Session) emit(e event.Event) { s.a.out = append(s.a.out, e) }
 
 // flush publishes the model, then hands the step's events to every
-// subscriber, so that a handler reading the session sees at least the
-// state its event describes. Each event value is shared by all.
+// subscriber and answers the writes the step completed, so that a handler
+// or a caller reading the session sees at least the state its event or
+// its write produced. Each event value is shared by all subscribers.
 func (s *Session) flush() {
 	s.publish()
 	for i, e := range s.a.out {
@@ -154,6 +160,12 @@ func (s *Session) flush() {
 		s.a.out[i] = nil
 	}
 	s.a.out = s.a.out[:0]
+
+	for i, w := range s.a.replies {
+		w.reply <- nil
+		s.a.replies[i] = nil
+	}
+	s.a.replies = s.a.replies[:0]
 }
 
 // deliver never blocks: a subscriber whose buffer is full is ended with
@@ -222,6 +234,13 @@ func (s *Session) terminate(reason error, final event.Event) {
 		w.reply <- closedError(reason)
 	}
 	s.a.inflight = nil
+	// The server did make these changes; only their notification is
+	// missing.
+	for _, w := range s.a.held {
+		w.hold.Stop()
+		w.reply <- nil
+	}
+	s.a.held = nil
 
 	if final != nil {
 		s.deliver(final)

@@ -171,34 +171,54 @@ func TestCloseFromTheJoinListenerWhileDraining(t *testing.T) {
 	require.NoError(t, s.Close())
 }
 
-// TestAnswerIsNotUndoneByOlderNotifications: when answers arrive before
-// the notifications of earlier changes, those notifications must not put
-// old values back (Q6 without flapping).
-func TestAnswerIsNotUndoneByOlderNotifications(t *testing.T) {
+// TestWriteWaitsForItsNotification: the answer to a write arrives before
+// the notifications of earlier changes; the model follows the server's
+// order (no flapping back) and the write returns once its own
+// notification is applied (Q6).
+func TestWriteWaitsForItsNotification(t *testing.T) {
 	t.Parallel()
 
 	f := newFakeServer(t)
 	s := f.join(t, nil)
 	c := f.carrier(t)
 	ch, _ := s.Subscribe()
-	ctx := t.Context()
 
-	require.NoError(t, s.SetPriority(ctx, fakeBob, 9))
-	require.NoError(t, s.SetLanguage(ctx, fakeBob, transport.LanguageItalian))
-	assert.Equal(t, "9 ", describeBob(next(t, ch)))
-	assert.Equal(t, "9 it", describeBob(next(t, ch)))
+	done := make(chan error, 1)
+	go func() { done <- s.SetLanguage(t.Context(), fakeBob, transport.LanguageItalian) }()
+	<-f.patched // the server has answered; the notifications are still to come
 
+	// An older change (a priority) whose notification still says "en".
 	bob := transport.Participant{ID: fakeBob, Name: "Bob", Priority: 9, Language: "en",
 		Role: transport.RoleSpeaker, Online: true}
-	c.notify(participantNote(t, transport.Updated, bob)) // the priority change: older
-	bob.Language = "it"
-	c.notify(participantNote(t, transport.Updated, bob)) // the language change itself
-	bob.Language = "fr"
-	c.notify(participantNote(t, transport.Updated, bob)) // a later change by someone else
+	c.notify(participantNote(t, transport.Updated, bob))
+	assert.Equal(t, "9 ", describeBob(next(t, ch)))
+	select {
+	case err := <-done:
+		t.Fatalf("returned before its notification: %v", err)
+	default:
+	}
 
-	assert.Equal(t, "9 fr", describeBob(next(t, ch)), "no flapping back to en")
+	bob.Language = "it"
+	c.notify(participantNote(t, transport.Updated, bob))
+	assert.Equal(t, "9 it", describeBob(next(t, ch)))
+	require.NoError(t, <-done)
 	p, _ := s.Conference().Participant(fakeBob)
-	assert.Equal(t, transport.LanguageFrench, p.Language)
+	assert.Equal(t, transport.LanguageItalian, p.Language, "in the model when the call returns")
+}
+
+// TestWriteWithoutNotificationAppliesTheAnswer: if the notification never
+// comes, the answer is applied after the hold timeout, with one event.
+func TestWriteWithoutNotificationAppliesTheAnswer(t *testing.T) {
+	t.Parallel()
+
+	f := newFakeServer(t)
+	s := f.join(t, &Options{holdTimeout: 20 * time.Millisecond})
+	ch, _ := s.Subscribe()
+
+	require.NoError(t, s.SetPriority(t.Context(), fakeBob, 3))
+	p, _ := s.Conference().Participant(fakeBob)
+	assert.Equal(t, 3.0, p.Priority)
+	assert.Equal(t, "3 ", describeBob(next(t, ch)))
 }
 
 func describeBob(e event.Event) string {

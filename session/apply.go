@@ -33,7 +33,6 @@ func (s *Session) applyConference(n transport.Notification) {
 			return
 		}
 		s.markSeen(func(w *writeCmd) bool { return w.confirmedByConference(c) })
-		s.guardConference(&c)
 		s.updateConference(c.Name, c.Recording.Started)
 	}
 }
@@ -61,13 +60,6 @@ func (s *Session) applyParticipant(n transport.Notification, id string) {
 		p.ID = id
 	}
 	s.markSeen(func(w *writeCmd) bool { return w.confirmedByParticipant(p) })
-
-	if p.ID == me {
-		cur := s.a.model.Me()
-		s.guardParticipant(&p, cur.Name, cur.Priority, cur.Language, cur.Role)
-	} else if cur, ok := s.a.model.Participant(p.ID); ok {
-		s.guardParticipant(&p, cur.Name, cur.Priority, cur.Language, cur.Role)
-	}
 
 	switch {
 	case p.ID == me:
@@ -199,6 +191,5 @@ func (s *Session) removeParticipant(id string) {
 		return
 	}
 	s.a.model, _ = s.a.model.Without(id)
-	s.forget(id)
 	s.emit(event.ParticipantExited{Participant: p})
 }

@@ -46,6 +46,7 @@ type fakeServer struct {
 	gate     chan struct{} // when not nil, snapshot reads wait for it
 	reads    chan struct{} // one token per snapshot read that arrived
 	carriers chan *fakeCarrier
+	patched  chan struct{} // one token per participant change answered
 }
 
 func newFakeServer(t testing.TB) *fakeServer {
@@ -54,6 +55,7 @@ func newFakeServer(t testing.TB) *fakeServer {
 	f := &fakeServer{
 		reads:    make(chan struct{}, 64),
 		carriers: make(chan *fakeCarrier, 64),
+		patched:  make(chan struct{}, 64),
 		snap: transport.Conference{
 			ID: fakeConf, Name: "Conf", Layout: transport.LayoutMosaic,
 			Participants: []transport.Participant{
@@ -97,6 +99,10 @@ func newFakeServer(t testing.TB) *fakeServer {
 				}
 				b, _ := json.Marshal(p)
 				_, _ = w.Write(b)
+				select {
+				case f.patched <- struct{}{}:
+				default:
+				}
 				return
 			}
 			w.WriteHeader(http.StatusBadRequest)

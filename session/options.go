@@ -52,8 +52,9 @@ type Options struct {
 	Listener event.Listener
 
 	// Hooks for tests of this package; unexported so the API stays small.
-	backoff func(attempt int) time.Duration
-	dial    dialFunc
+	backoff     func(attempt int) time.Duration
+	dial        dialFunc
+	holdTimeout time.Duration
 }
 
 // ICEServers are the STUN and TURN servers a session with media would use.
@@ -84,6 +85,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.backoff == nil {
 		c.backoff = recoveryDelay
+	}
+	if c.holdTimeout <= 0 {
+		c.holdTimeout = defaultHoldTimeout
 	}
 
 	return c

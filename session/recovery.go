@@ -12,6 +12,7 @@ import (
 // what it queued, enter failed and schedule a reconnect.
 func (s *Session) fail(err error) {
 	s.log.Warn("notification channel lost", "err", err)
+	s.releaseAllHeld() // their notifications are lost with the carrier
 	s.dropCarrier()
 	s.setState(transport.StateFailed)
 	s.scheduleRetry()
@@ -118,7 +119,6 @@ func (s *Session) onReload(r reloadDone) {
 // reconcile brings the model in line with a fresh snapshot, reporting the
 // differences as the notifications that would have caused them.
 func (s *Session) reconcile(c transport.Conference) {
-	s.forget("*") // the snapshot is the newest word on every field
 	s.updateConference(c.Name, c.Recording.Started)
 
 	online := make(map[string]bool, len(c.Participants))

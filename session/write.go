@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
+	"time"
 
 	"github.com/mindsdk/mindgo/conference"
 	"github.com/mindsdk/mindgo/transport"
@@ -41,6 +43,8 @@ type writeCmd struct {
 	// requested value into the model, so the answer must not apply it a
 	// second time over a newer value (Q6).
 	seen bool
+	// hold bounds the wait for the notification once the answer is in.
+	hold *time.Timer
 }
 
 func (w *writeCmd) confirmedByConference(c transport.Conference) bool {
@@ -72,15 +76,6 @@ func (w *writeCmd) confirmedByParticipant(p transport.Participant) bool {
 		return *pt.Role == p.Role
 	default:
 		return false
-	}
-}
-
-// markSeen flags the writes that a notification confirms.
-func (s *Session) markSeen(match func(*writeCmd) bool) {
-	for _, w := range s.a.inflight {
-		if match(w) {
-			w.seen = true
-		}
 	}
 }
 
@@ -146,104 +141,162 @@ func (s *Session) request(ctx context.Context, w *writeCmd) {
 	}
 }
 
-// finishWrite applies a confirmed change, unless a notification already
-// did, and replies. A failed write never ends the session: a 404 here says
-// that the target does not exist (quirk Q1 fixed).
+// defaultHoldTimeout bounds how long a write waits for the notification
+// of its change after the server's answer.
+const defaultHoldTimeout = 5 * time.Second
+
+// finishWrite handles the server's answer to a write. A failed write never
+// ends the session: a 404 here says that the target does not exist (quirk
+// Q1 fixed).
+//
+// The answer and the notification of the same change travel on different
+// connections, and notifications of earlier changes may still be on their
+// way when the answer arrives. Applying the answer at once would let those
+// older notifications put old values back, so, while the notification
+// channel is up, the write is held until the notification carrying its
+// value has been applied: the model then follows the server's order, each
+// change fires its event exactly once (Q6), and the caller still sees its
+// change in the model when the call returns. Without a healthy channel, or
+// if that notification does not come within a few seconds, the answer itself
+// is applied.
 func (s *Session) finishWrite(w *writeCmd) {
-	for i, x := range s.a.inflight {
-		if x == w {
-			s.a.inflight = append(s.a.inflight[:i], s.a.inflight[i+1:]...)
-			break
-		}
-	}
+	s.a.inflight = remove(s.a.inflight, w)
 	if w.err != nil {
 		w.reply <- w.err
 		return
 	}
 
-	if !w.seen {
-		switch w.kind {
-		case writeRename:
-			s.answerConference(fieldName, w.conf.Name, s.a.model.Recording())
-		case writeRecordingStart:
-			s.answerConference(fieldRecording, s.a.model.Name(), true)
-		case writeRecordingStop:
-			s.answerConference(fieldRecording, s.a.model.Name(), false)
-		case writeParticipant:
-			s.applyAnswer(w)
+	switch {
+	case w.seen || !s.answerChanges(w):
+		s.a.replies = append(s.a.replies, w)
+	case s.a.carrier != nil && s.a.state == transport.StateNormal && !s.a.reloading:
+		s.a.held = append(s.a.held, w)
+		w.hold = time.AfterFunc(s.opts.holdTimeout, func() { s.box.put(holdExpired{w: w}) })
+	default:
+		s.applyAnswer(w)
+		s.a.replies = append(s.a.replies, w)
+	}
+}
+
+// markSeen records that a notification brought the value of these writes
+// into the model: pending ones need not apply their answer, held ones are
+// complete once the step is published.
+func (s *Session) markSeen(match func(*writeCmd) bool) {
+	for _, w := range s.a.inflight {
+		if match(w) {
+			w.seen = true
 		}
 	}
-	s.flush()
-	w.reply <- nil
-}
-
-// answerConference applies a conference answer and, if it changed the
-// model, protects the field from older notifications.
-func (s *Session) answerConference(f field, name string, recording bool) {
-	before := s.a.model
-	s.updateConference(name, recording)
-	switch {
-	case f == fieldName && before.Name() != name:
-		s.expect("", fieldName, name)
-	case f == fieldRecording && before.Recording() != recording:
-		s.expect("", fieldRecording, recording)
+	for i := 0; i < len(s.a.held); i++ {
+		if w := s.a.held[i]; match(w) {
+			w.hold.Stop()
+			s.a.held = append(s.a.held[:i], s.a.held[i+1:]...)
+			s.a.replies = append(s.a.replies, w)
+			i--
+		}
 	}
 }
 
-// applyAnswer copies the one changed field of an R6 answer into the model
-// and, if that changed it, protects the field from older notifications.
-func (s *Session) applyAnswer(w *writeCmd) {
-	p, pt := w.part, w.patch
-	var f field
-	var v any
-	switch {
-	case pt.Name != nil:
-		f, v = fieldName, p.Name
-	case pt.Priority != nil:
-		f, v = fieldPriority, p.Priority
-	case pt.Language != nil:
-		f, v = fieldLanguage, p.Language
-	case pt.Role != nil:
-		f, v = fieldRole, p.Role
-	default:
+// releaseHeld applies the answer of a held write whose notification did
+// not come in time.
+func (s *Session) releaseHeld(w *writeCmd) {
+	if !slices.Contains(s.a.held, w) {
 		return
+	}
+	s.a.held = remove(s.a.held, w)
+	s.log.Debug("no notification for a confirmed change; applying the answer")
+	s.applyAnswer(w)
+	s.a.replies = append(s.a.replies, w)
+}
+
+// releaseAllHeld applies the answers of every held write.
+func (s *Session) releaseAllHeld() {
+	held := s.a.held
+	s.a.held = nil
+	for _, w := range held {
+		w.hold.Stop()
+		s.applyAnswer(w)
+		s.a.replies = append(s.a.replies, w)
+	}
+}
+
+func remove(ws []*writeCmd, w *writeCmd) []*writeCmd {
+	if i := slices.Index(ws, w); i >= 0 {
+		return slices.Delete(ws, i, i+1)
+	}
+	return ws
+}
+
+// answerChanges reports whether applying the answer of w would change the
+// model.
+func (s *Session) answerChanges(w *writeCmd) bool {
+	m := s.a.model
+	switch w.kind {
+	case writeRename:
+		return w.conf.Name != m.Name()
+	case writeRecordingStart:
+		return !m.Recording()
+	case writeRecordingStop:
+		return m.Recording()
+	case writeParticipant:
+		return s.answered(w) != nil
+	default:
+		return false
+	}
+}
+
+// answered returns the function that applies the one changed field of an
+// R6 answer, or nil when the target is unknown or already has that value.
+func (s *Session) answered(w *writeCmd) func() {
+	p, pt := w.part, w.patch
+	set := func(name *string, priority *float64, language *transport.Language, role *transport.Role) {
+		switch {
+		case pt.Name != nil:
+			*name = p.Name
+		case pt.Priority != nil:
+			*priority = p.Priority
+		case pt.Language != nil:
+			*language = p.Language
+		case pt.Role != nil:
+			*role = p.Role
+		}
 	}
 
 	if me := s.a.model.Me(); me.ID == w.id {
 		nm := me
-		setField(&nm.Name, &nm.Priority, &nm.Language, &nm.Role, f, p)
-		if nm != me {
-			s.setMe(me, nm)
-			s.expect(w.id, f, v)
+		set(&nm.Name, &nm.Priority, &nm.Language, &nm.Role)
+		if nm == me {
+			return nil
 		}
-		return
+		return func() { s.setMe(me, nm) }
 	}
 
 	old, ok := s.a.model.Participant(w.id)
 	if !ok {
-		return
+		return nil
 	}
 	np := old
-	setField(&np.Name, &np.Priority, &np.Language, &np.Role, f, p)
-	if np != old {
-		s.setParticipant(old, np)
-		s.expect(w.id, f, v)
+	set(&np.Name, &np.Priority, &np.Language, &np.Role)
+	if np == old {
+		return nil
 	}
+
+	return func() { s.setParticipant(old, np) }
 }
 
-// setField copies field f of p into the given destinations.
-func setField(name *string, priority *float64, language *transport.Language, role *transport.Role,
-	f field, p transport.Participant,
-) {
-	switch f {
-	case fieldName:
-		*name = p.Name
-	case fieldPriority:
-		*priority = p.Priority
-	case fieldLanguage:
-		*language = p.Language
-	case fieldRole:
-		*role = p.Role
+// applyAnswer puts the value of w's answer into the model.
+func (s *Session) applyAnswer(w *writeCmd) {
+	switch w.kind {
+	case writeRename:
+		s.updateConference(w.conf.Name, s.a.model.Recording())
+	case writeRecordingStart:
+		s.updateConference(s.a.model.Name(), true)
+	case writeRecordingStop:
+		s.updateConference(s.a.model.Name(), false)
+	case writeParticipant:
+		if apply := s.answered(w); apply != nil {
+			apply()
+		}
 	}
 }
 
