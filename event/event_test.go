@@ -11,8 +11,13 @@ import (
 	"github.com/mindsdk/mindgo/event"
 )
 
-// recorder records the method each event reaches.
-type recorder struct{ got []string }
+// recorder records the method each event reaches. It embeds Base only so
+// that it keeps compiling when kinds are added; every kind listed in all
+// is overridden below.
+type recorder struct {
+	event.Base
+	got []string
+}
 
 func (r *recorder) add(m string, e any) { r.got = append(r.got, m+":"+fmt.Sprintf("%T", e)) }
 

@@ -176,6 +176,8 @@ func describe(e event.Event) string {
 
 // listenerLog is an event.Listener that records what it sees.
 type listenerLog struct {
+	event.Base // for kinds a signalling-only session never produces
+
 	mu  sync.Mutex
 	got []string
 	all chan event.Event
