@@ -231,6 +231,10 @@ func (l *layer) drainRTCP(receiver *webrtc.RTPReceiver) {
 	}
 }
 
+// switchGuard is how many packets after a switch are checked for being
+// older than the switch; later, sequence numbers may wrap freely.
+const switchGuard = 1000
+
 // readWatch bounds how long a layer's reader may stay blocked.
 const readWatch = time.Second
 
@@ -355,6 +359,7 @@ type downTrack struct {
 	target    *layer // layer waited for (keyframe)
 	haveOut   bool
 	startSeq  uint16 // first input sequence number of cur
+	fresh     int    // packets forwarded since the switch, up to switchGuard
 	seqOff    uint16
 	tsOff     uint32
 	lastSeq   uint16
@@ -423,8 +428,13 @@ func (d *downTrack) write(l *layer, hdr *rtp.Header, payload []byte, keyframe bo
 			return
 		}
 		d.switchTo(l, hdr)
-	} else if int16(hdr.SequenceNumber-d.startSeq) < 0 {
-		return // older than the switch to this layer
+	} else if d.fresh < switchGuard {
+		// Shortly after a switch, drop late packets from before it: their
+		// rewritten numbers would collide with the previous layer's.
+		if int16(hdr.SequenceNumber-d.startSeq) < 0 {
+			return
+		}
+		d.fresh++
 	}
 	pt, ok := d.pts[l.key]
 	if !ok {
@@ -455,6 +465,7 @@ func (d *downTrack) write(l *layer, hdr *rtp.Header, payload []byte, keyframe bo
 func (d *downTrack) switchTo(l *layer, hdr *rtp.Header) {
 	d.cur, d.target = l, nil
 	d.startSeq = hdr.SequenceNumber
+	d.fresh = 0
 	if !d.haveOut {
 		d.seqOff, d.tsOff = 0, 0
 
