@@ -100,9 +100,15 @@ func TestPresenceEvents(t *testing.T) {
 	require.Equal(t, 4*time.Second, rec.dist[0].Duration)
 	rec.mu.Unlock()
 
-	// A new client connection replaces the old one silently.
+	// A new client connection replaces the old one silently, and starts
+	// with no publications.
+	a.addPublications()
+	a.publish(1)
+	a.renegotiate(ctx)
+	rec.waitFor(ctx, t, "flags "+pidA+" a -")
 	a2 := newTestClient(t, room, pidA)
 	a2.connect(ctx)
+	rec.waitFor(ctx, t, "flags "+pidA+" - -")
 	waitUntil(ctx, t, "second open", func() bool { return count(rec.snapshot(), "open "+pidA) == 2 })
 	waitUntil(ctx, t, "old client sees its connection end", func() bool {
 		s := a.pc.ConnectionState()
