@@ -11,6 +11,9 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
+demo:
+	$(GO) run ./cmd/mind demo
+
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 

@@ -26,6 +26,8 @@ var commands = map[string]command{
 	"serve":              {"run the reference Mind API server", runServe},
 	"conference create":  {"create a conference through the application API", runConferenceCreate},
 	"participant create": {"create a participant through the application API", runParticipantCreate},
+	"join":               {"join a conference as a participant: events, media, recording", runJoin},
+	"demo":               {"play a whole conference on an embedded server and check it", runDemo},
 }
 
 func main() {

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mindsdk/mindgo/media"
+)
+
+func TestDemoPlaysAConference(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 40*time.Second)
+	defer cancel()
+	out := t.TempDir()
+	var stdout, stderr syncBuffer
+	code := run(ctx, []string{"demo", "--participants", "3", "--duration", "3s", "--out", out, "--json"},
+		&stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("demo exited %d\nstderr:\n%s\nstdout:\n%s", code, stderr.String(), stdout.String())
+	}
+
+	var sum *demoSummary
+	kinds := map[string]int{}
+	for line := range strings.Lines(stdout.String()) {
+		var r struct {
+			logRecord
+			Fields struct {
+				Summary *demoSummary `json:"summary"`
+			} `json:"fields"`
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		kinds[r.Event]++
+		if r.Fields.Summary != nil {
+			sum = r.Fields.Summary
+		}
+	}
+	if sum == nil || !sum.OK || len(sum.Problems) > 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if sum.Sessions != 3 || sum.SessionsClean != 3 || sum.MessagesExpected == 0 ||
+		sum.MessagesDelivered != sum.MessagesExpected {
+		t.Fatalf("summary %+v", sum)
+	}
+	for _, k := range []string{"conference_name_changed", "recording_started", "recording_stopped",
+		"participant_role_changed", "me_expelled", "conference_ended", "message_from_participant",
+		"message_from_application", "stats"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s record", k)
+		}
+	}
+
+	if demoMediaAvailable {
+		if len(sum.Streams) == 0 || len(sum.Files) == 0 {
+			t.Fatalf("no media in the summary: %+v", sum)
+		}
+		for _, s := range sum.Streams {
+			if s.Frames == 0 {
+				t.Errorf("stream %+v received no frames", s)
+			}
+		}
+		for _, f := range sum.Files {
+			if !strings.HasPrefix(f.Path, out) {
+				t.Errorf("file %s outside %s", f.Path, out)
+			}
+			info, err := media.Inspect(f.Path)
+			if err != nil || info.Frames == 0 {
+				t.Errorf("%s: %+v %v", f.Path, info, err)
+			}
+		}
+	} else {
+		// Until sessions carry media, the demo writes nothing.
+		entries, err := os.ReadDir(out)
+		if err != nil || len(entries) != 0 {
+			t.Fatalf("out dir: %v %v", entries, err)
+		}
+	}
+}
+
+func TestDemoBadCommandLines(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--participants", "2"}, "--participants must be between"},
+		{[]string{"--participants", "100"}, "--participants must be between"},
+		{[]string{"--duration", "1ms"}, "--duration must be between"},
+		{[]string{"--duration", "later"}, "invalid value"},
+		{[]string{"again"}, "unexpected argument"},
+		{[]string{"--out", filepath.Join(os.DevNull, "x")}, "mind demo:"},
+	} {
+		code, _, errOut := runCmd(t, append([]string{"demo"}, tc.args...)...)
+		if code == 0 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %q", tc.args, code, errOut, tc.want)
+		}
+	}
+	if code, _, _ := runCmd(t, "demo", "-h"); code != 0 {
+		t.Errorf("demo -h: exit %d", code)
+	}
+}
+
+func TestDemoHumanOutput(t *testing.T) {
+	// The human view of a record and of a table.
+	now := time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC)
+	line := humanLine(logRecord{Time: now, Who: "Maya", Event: "participant_joined", Summary: "Sam (presenter)"})
+	if line != "03:04:05.006  Maya     participant joined         Sam (presenter)\n" {
+		t.Fatalf("line %q", line)
+	}
+	table := statsTable(now, "", []streamStats{
+		{Stream: "Sam#primary", Kind: "video", Bitrate: 250000, Rate: 30, Width: 640, Height: 360, Frames: 90},
+		{Stream: "conference", Kind: "audio", Bitrate: 32000, Level: 40, Frames: 150},
+	})
+	for _, want := range []string{"Sam#primary", "640x360@30", "250.0", "level 40", "conference"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table without %q:\n%s", want, table)
+		}
+	}
+}

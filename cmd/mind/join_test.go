@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mindsdk/mindgo/mindtest"
+	"github.com/mindsdk/mindgo/transport"
+)
+
+// syncBuffer is a bytes.Buffer that a command writes while a test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor polls until the output contains want or ctx ends.
+func waitFor(ctx context.Context, t *testing.T, out *syncBuffer, want string) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !strings.Contains(out.String(), want) {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %q in output:\n%s", want, out.String())
+		case <-tick.C:
+		}
+	}
+}
+
+// joinFixture is a server with a conference and one participant for
+// "mind join" to use.
+type joinFixture struct {
+	srv   *mindtest.Server
+	conf  *mindtest.Conference
+	p     transport.ParticipantWithToken
+	other transport.ParticipantWithToken
+}
+
+func newJoinFixture(t *testing.T) *joinFixture {
+	t.Helper()
+	srv, err := mindtest.NewServer(&mindtest.Options{ExpelGrace: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	conf, err := srv.CreateConference("Join test", transport.LayoutMosaic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := conf.CreateParticipant(transport.CreateParticipantRequest{Name: "Cli", Role: transport.RoleAttendee})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := conf.CreateParticipant(transport.CreateParticipantRequest{Name: "Other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &joinFixture{srv: srv, conf: conf, p: p, other: other}
+}
+
+// startJoin runs "mind join" with args in the background and returns its
+// output buffers and a channel with its exit status.
+func startJoin(ctx context.Context, args ...string) (stdout, stderr *syncBuffer, done chan int) {
+	stdout, stderr, done = &syncBuffer{}, &syncBuffer{}, make(chan int, 1)
+	go func() { done <- run(ctx, append([]string{"join"}, args...), stdout, stderr) }()
+	return stdout, stderr, done
+}
+
+func waitExit(ctx context.Context, t *testing.T, done chan int, stderr *syncBuffer) int {
+	t.Helper()
+	select {
+	case code := <-done:
+		return code
+	case <-ctx.Done():
+		t.Fatalf("mind join did not exit; stderr:\n%s", stderr.String())
+		return -1
+	}
+}
+
+func TestJoinNoMediaFollowsEventsUntilTheEnd(t *testing.T) {
+	ctx := testContext(t)
+	f := newJoinFixture(t)
+	stdout, stderr, done := startJoin(ctx, "--uri", f.conf.URI(), "--token", f.p.Token, "--no-media", "--json")
+
+	if err := f.conf.WaitOnline(ctx, f.p.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, stdout, `"event":"joined"`)
+	if _, err := f.conf.SendMessage(f.p.ID, "hello from the app"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.conf.Rename("Renamed"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, stdout, `"event":"conference_name_changed"`)
+	if err := f.conf.End(); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitExit(ctx, t, done, stderr); code != exitEnded {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitEnded, stderr.String())
+	}
+
+	// Every line is one JSON object; the events arrived in order.
+	var kinds []string
+	for line := range strings.Lines(stdout.String()) {
+		var r logRecord
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		kinds = append(kinds, r.Event)
+		if r.Event == "message_from_application" && r.Text != "hello from the app" {
+			t.Errorf("message text %q", r.Text)
+		}
+	}
+	want := []string{"joined", "message_from_application", "conference_name_changed", "conference_ended", "closed"}
+	if !isSubsequence(want, kinds) {
+		t.Fatalf("events %v, want in order %v", kinds, want)
+	}
+	if strings.Contains(stdout.String()+stderr.String(), f.p.Token) {
+		t.Fatal("the token was printed")
+	}
+}
+
+func isSubsequence(want, got []string) bool {
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	return i == len(want)
+}
+
+func TestJoinExpelledAndInterrupted(t *testing.T) {
+	ctx := testContext(t)
+	f := newJoinFixture(t)
+	t.Setenv(participantTokenEnv, f.p.Token)
+
+	// Expelled: status 4. The token comes from the environment.
+	stdout, stderr, done := startJoin(ctx, "--uri", f.conf.URI(), "--no-media")
+	if err := f.conf.WaitOnline(ctx, f.p.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, stdout, "joined")
+	if err := f.conf.Expel(f.p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitExit(ctx, t, done, stderr); code != exitExpelled {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitExpelled, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "me expelled") {
+		t.Fatalf("human output without the expulsion:\n%s", stdout.String())
+	}
+
+	// Interrupted: status 0, and the participant goes offline.
+	jctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stdout, stderr, done = startJoin(jctx, "--uri", f.conf.URI(), "--token", f.other.Token, "--no-media",
+		"--stats", "20ms")
+	if err := f.conf.WaitOnline(ctx, f.other.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, stdout, "statistics")
+	cancel()
+	if code := waitExit(ctx, t, done, stderr); code != exitInterrupted {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitInterrupted, stderr.String())
+	}
+	if err := f.conf.WaitOnline(ctx, f.other.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{f.p.Token, f.other.Token} {
+		if strings.Contains(stdout.String()+stderr.String(), tok) {
+			t.Fatal("the token was printed")
+		}
+	}
+}
+
+func TestJoinBadCommandLines(t *testing.T) {
+	t.Setenv(participantTokenEnv, "")
+	const secret = "s3cret-token-value"
+	uri := "http://127.0.0.1:1/0c7a8f2e-1b3d-4e5f-9a6b-7c8d9e0f1a2b/5f4e3d2c-1b0a-4987-8654-3210fedcba98"
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no uri", []string{"--token", secret}, 2, "--uri is required"},
+		{"malformed uri", []string{"--uri", "http://example.com/a/b", "--token", secret}, 2, "--uri"},
+		{"uri with query", []string{"--uri", uri + "?x=1", "--token", secret}, 2, "--uri"},
+		{"no token", []string{"--uri", uri}, 2, "token is required"},
+		{"unknown flag", []string{"--uri", uri, "--token", secret, "--loud"}, 2, "flag provided but not defined"},
+		{"extra argument", []string{"--uri", uri, "--token", secret, "now"}, 2, "unexpected argument"},
+		{"no media and publish", []string{"--uri", uri, "--token", secret, "--no-media", "--publish", "a.ivf"}, 2,
+			"--no-media excludes"},
+		{"bad extension", []string{"--uri", uri, "--token", secret, "--publish", "a.mp4"}, 2, "unknown media type"},
+		{"two audio files", []string{"--uri", uri, "--token", secret, "--publish", "a.ogg", "--publish", "b.ogg"}, 2,
+			"at most one .ogg"},
+		{"negative stats", []string{"--uri", uri, "--token", secret, "--stats", "-1s"}, 2, "--stats"},
+		{"bad duration", []string{"--uri", uri, "--token", secret, "--stats", "soon"}, 2, "invalid value"},
+		{"missing file", []string{"--uri", uri, "--token", secret, "--publish", "/nonexistent/x.ivf"}, 1,
+			"--publish"},
+		{"unreachable server", []string{"--uri", uri, "--token", secret, "--no-media"}, 1, "joining failed"},
+	} {
+		code, out, errOut := runCmd(t, append([]string{"join"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", tc.name, code, errOut, tc.code, tc.want)
+		}
+		if strings.Contains(out+errOut, secret) {
+			t.Errorf("%s: the token was printed", tc.name)
+		}
+		if strings.Count(strings.TrimSpace(errOut), "\n") > 0 && tc.code == 1 {
+			t.Errorf("%s: more than one line: %q", tc.name, errOut)
+		}
+	}
+	if code, _, _ := runCmd(t, "join", "-h"); code != 0 {
+		t.Errorf("join -h: exit %d", code)
+	}
+}
+
+func TestJoinRefusedToken(t *testing.T) {
+	f := newJoinFixture(t)
+	const forged = "forged-participant-token"
+	code, out, errOut := runCmd(t, "join", "--uri", f.conf.URI(), "--token", forged, "--no-media")
+	if code != exitFailure || !strings.Contains(errOut, "refused the token") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if strings.Contains(out+errOut, forged) {
+		t.Fatal("the token was printed")
+	}
+
+	// A conference that ended gives status 3 at once.
+	if err := f.conf.End(); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = runCmd(t, "join", "--uri", f.conf.URI(), "--token", f.p.Token, "--no-media")
+	if code == 0 || strings.Contains(errOut, f.p.Token) {
+		t.Fatalf("ended conference: exit %d, stderr %q", code, errOut)
+	}
+}
