@@ -332,7 +332,8 @@ func (c *testClient) readRTCP(pub *publication) {
 // offer).
 func (c *testClient) subscribe(kind webrtc.RTPCodecType, label string, extra ...string) *subscription {
 	c.t.Helper()
-	tr, err := c.pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
+	tr, err := c.pc.AddTransceiverFromKind(kind,
+		webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
 	require.NoError(c.t, err)
 	s := &subscription{tr: tr, label: label, extra: extra, active: true}
 	c.mu.Lock()

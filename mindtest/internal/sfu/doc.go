@@ -33,8 +33,11 @@
 // stream switches to another participant's media.
 //
 // Frame-rate limits are honoured only by choosing a lower layer; temporal
-// layers are never dropped. Layer resolution is read from VP8 and H.264
-// keyframes; other codecs (VP9) are not negotiated.
+// layers are never dropped. Layers are chosen from the slot's limits alone,
+// not from an estimate of the receiver's bandwidth. Layer resolution is read
+// from VP8 and H.264 keyframes; other codecs (VP9, AV1) and RTX/FEC are not
+// negotiated, so losses are repaired by NACK retransmission of the same
+// packets (pion's NACK responder and generator interceptors).
 //
 // pion v4.2.26 stops a transceiver for good when its section is offered
 // inactive again, so a parked receive slot could never be reused. The engine
