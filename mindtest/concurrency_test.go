@@ -66,7 +66,7 @@ func TestConcurrentClientsSeeOneOrder(t *testing.T) {
 		})
 	}
 	for i := range patches {
-		jobs <- i + 1
+		jobs <- i + 2 // 1 is the initial priority and would change nothing
 	}
 	close(jobs)
 	wg.Wait()

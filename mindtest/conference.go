@@ -28,13 +28,15 @@ type Conference struct {
 	layout    transport.Layout
 	recording bool
 	ended     bool
-	order     []*participant          // creation order; expelled ones removed
-	byID      map[string]*participant // same set as order
-	expelled  map[string]*participant // kept for Notifications
-	app       []*receiver             // the application's notification channels
-	appLog    []string                // texts queued to the application
-	toApp     []transport.Message     // messages the application received
-	changed   chan struct{}           // closed and replaced on presence changes
+	order     []*participant           // creation order; expelled ones removed
+	byID      map[string]*participant  // same set as order
+	expelled  map[string]*participant  // kept for Notifications
+	app       []*receiver              // the application's notification channels
+	appLog    []string                 // texts queued to the application
+	toApp     []transport.Message      // messages the application received
+	changed   chan struct{}            // closed and replaced on presence changes
+	sdp       map[string][]SDPExchange // offers and answers per participant
+	distorted map[string][]string      // distortion reports per participant
 }
 
 // participant is the server-side state of one participant.
@@ -307,6 +309,9 @@ func (c *Conference) updateParticipant(
 	}
 	if target.dto != before {
 		c.fanoutLocked(encode(transport.Updated, transport.ParticipantLocation(id), target.dto), "")
+		if target.dto.Role != before.Role || target.dto.Priority != before.Priority {
+			c.srv.media.reselect(c)
+		}
 	}
 
 	return target.dto, nil
@@ -448,6 +453,7 @@ func (c *Conference) expel(id string) error {
 	c.fanoutLocked(encode(transport.Deleted, transport.ParticipantLocation(id), nil), "")
 	c.presenceChangedLocked()
 	c.srv.media.participantGone(c, id)
+	c.srv.media.reselect(c)
 
 	return nil
 }

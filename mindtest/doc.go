@@ -7,7 +7,11 @@
 // participant changes, messages), the application API of protocol §13
 // (create and end conferences, create and expel participants, messages and
 // recording as the application), and WebSocket notification channels
-// (protocol §12) for participants and for the application. Tokens and
+// (protocol §12) for participants and for the application, and WebRTC
+// (protocol §4, §10.4–§10.6): POST / answers SDP offers on loopback, each
+// participant's data channel is one of its notification channels (it
+// carries notifications and the close codes 4000 and 4001), and RTP is
+// forwarded between participants. Tokens and
 // roles are enforced, presence is tracked, and every change of a
 // conference is serialised together with its notifications, so every
 // receiver sees the same order and a snapshot (R1) reflects every
@@ -17,7 +21,8 @@
 // participants, act as the application ([Conference.Rename],
 // [Conference.Expel], [Conference.End], ...), inspect what happened
 // ([Server.Requests], [Conference.Notifications],
-// [Conference.MessagesToApplication]) and inject faults
+// [Conference.MessagesToApplication], [Conference.SDPLog],
+// [Conference.DistortionReports]) and inject faults
 // ([Server.FailNext], [Server.DelayNext], [Conference.DropTransport],
 // [Conference.SendRaw]).
 //
@@ -28,8 +33,10 @@
 // recipient), 401 for a missing or invalid token, 403 when the caller's
 // role forbids the operation, 404 only when the conference has ended or
 // the calling participant was expelled (and for paths that are no
-// resource at all), 405 for a method a resource does not have, 413 for a
-// body over 1 MiB, 501 for SDP offers while no media engine is plugged in.
+// resource at all), 405 for a method a resource does not have, 409 for a
+// well-formed SDP offer that cannot be applied (wrong m-section layout),
+// 413 for a body over 1 MiB, 501 for SDP offers when the server runs with
+// [Options.SignallingOnly], 503 for requests racing [Server.Close].
 // Error bodies are {"error": "<reason>"}. Every response allows any
 // origin (CORS), and preflights need no token.
 //
@@ -51,7 +58,26 @@
 //
 // The server keeps everything in memory, serves a single application and
 // keeps every request for [Server.Requests] until it closes. It records
-// nothing: GET /recording answers a small placeholder file. SDP
-// negotiation (POST /) answers 501 until a media engine is plugged in
-// (see media.go).
+// nothing: GET /recording answers a small placeholder file.
+//
+// Media is loopback only (127.0.0.1 candidates) and mixes nothing. The
+// "conference" stream is a selector, not a mix: each receiver gets the
+// primary audio and video of one participant, the online speaker,
+// presenter or moderator with the highest priority that publishes that
+// kind (ties go to the one created first; nobody gets their own audio).
+// The choice is made again when roles, priorities, presence or media
+// change, and at least every 250 ms.
+//
+// Media flags follow each accepted offer (positions 1–4) and are set
+// before the answer is returned. A participant that publishes and then
+// loses its peer connection has its flags cleared even if a WebSocket
+// keeps it online.
+//
+// The data channel becomes a notification channel when the media engine
+// reports it open, which runs just after the client sees it open; a
+// change committed in that instant reaches the client through its
+// snapshot (R1), which the client requests after the channel opened.
+// While a participant replaces its peer connection (a new first offer),
+// notifications to the old connection's channel are dropped; the client
+// reloads the model (R1) once the new channel opens.
 package mindtest

@@ -137,6 +137,8 @@ func (s *Server) handleOffer(w http.ResponseWriter, r *http.Request, cl caller, 
 		writeError(w, http.StatusBadRequest, "invalid value: unparsable sdp")
 	case errors.Is(err, ErrEnded), errors.Is(err, errGone):
 		writeModelError(w, err)
+	case errors.Is(err, ErrClosed):
+		writeError(w, http.StatusServiceUnavailable, "the server is closing")
 	default:
 		writeError(w, http.StatusConflict, "the offer cannot be applied")
 	}

@@ -6,10 +6,12 @@ import (
 )
 
 // This file is where WebRTC media plugs into the server. The signalling
-// server works without it: POST / (R2) then answers 501.
+// server works without it (Options.SignallingOnly): POST / (R2) then
+// answers 501.
 //
-// A media engine (built on mindtest/internal/sfu) implements mediaEngine
-// and is installed in Server.media by NewServer. To carry notifications
+// The media engine (sfuMedia in media_sfu.go, built on
+// mindtest/internal/sfu) implements mediaEngine and is installed in
+// Server.media by NewServer. To carry notifications
 // over a participant's data channel it wraps the channel in a sink, makes
 // a receiver with newReceiver(pid, "datachannel"), registers it with
 // Conference.attach when the channel opens (which brings the participant
@@ -35,6 +37,10 @@ type mediaEngine interface {
 	conferenceEnded(c *Conference)
 	// dropTransport closes pid's peer connection abruptly (a fault).
 	dropTransport(c *Conference, pid string)
+	// reselect is called (with the conference lock held, so it must not
+	// block or call back into c) when something the conference-stream
+	// selector looks at changed: roles, priorities, presence, media flags.
+	reselect(c *Conference)
 	// close stops everything the engine started and waits for it.
 	close() error
 }
@@ -48,4 +54,5 @@ func (noMedia) answer(context.Context, *Conference, string, string) (string, err
 func (noMedia) participantGone(*Conference, string) {}
 func (noMedia) conferenceEnded(*Conference)         {}
 func (noMedia) dropTransport(*Conference, string)   {}
+func (noMedia) reselect(*Conference)                {}
 func (noMedia) close() error                        { return nil }

@@ -24,6 +24,10 @@ type Options struct {
 	// 4000 or 4001, before it closes a participant's transports. Default
 	// 500ms.
 	ExpelGrace time.Duration
+	// SignallingOnly turns WebRTC off: POST / (SDP) answers 501 and
+	// notification channels are WebSockets only. By default the server
+	// answers offers with its own loopback media engine.
+	SignallingOnly bool
 }
 
 const (

@@ -26,6 +26,7 @@ func (c *Conference) attach(r *receiver) error {
 		p.dto.Online = true
 		c.fanoutLocked(encode(transport.Updated, transport.ParticipantLocation(p.dto.ID), p.dto), p.dto.ID)
 		c.presenceChangedLocked()
+		c.srv.media.reselect(c)
 	}
 
 	return nil
@@ -62,6 +63,7 @@ func (c *Conference) goOfflineLocked(p *participant) {
 	p.dto.SecondaryMedia = transport.MediaFlags{}
 	c.fanoutLocked(encode(transport.Updated, transport.ParticipantLocation(p.dto.ID), p.dto), p.dto.ID)
 	c.presenceChangedLocked()
+	c.srv.media.reselect(c)
 }
 
 // setMedia records what participant id publishes and tells the others
@@ -82,6 +84,7 @@ func (c *Conference) setMedia(id string, primary, secondary transport.MediaFlags
 	}
 	p.dto.Media, p.dto.SecondaryMedia = primary, secondary
 	c.fanoutLocked(encode(transport.Updated, transport.ParticipantLocation(id), p.dto), id)
+	c.srv.media.reselect(c)
 
 	return nil
 }

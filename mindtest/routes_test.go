@@ -35,7 +35,7 @@ func TestRoutesAndRoles(t *testing.T) {
 		{"R1 attendee", http.MethodGet, b + "/?detailed=true", att, nil, 200},
 		{"R1 no token", http.MethodGet, b + "/?detailed=true", "", nil, 401},
 		{"R1 unknown token", http.MethodGet, b + "/?detailed=true", "nope", nil, 401},
-		{"R2 participant without media", http.MethodPost, b + "/", att, transport.SDP{SDP: "v=0"}, 501},
+		{"R2 malformed offer", http.MethodPost, b + "/", att, transport.SDP{SDP: "v=0"}, 400},
 		{"R2 application", http.MethodPost, b + "/", app, transport.SDP{SDP: "v=0"}, 403},
 		{"R3 moderator", http.MethodPatch, b + "/", mod, name("A"), 200},
 		{"R3 presenter-less speaker", http.MethodPatch, b + "/", spk, name("B"), 403},

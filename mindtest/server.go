@@ -76,6 +76,15 @@ func NewServer(opts *Options) (*Server, error) {
 		confs:    make(map[string]*Conference),
 		tokens:   make(map[string]tokenEntry),
 	}
+	if !o.SignallingOnly {
+		m, err := newSFUMedia(s)
+		if err != nil {
+			cancel()
+			_ = ln.Close()
+			return nil, err
+		}
+		s.media = m
+	}
 	s.hs = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -1,0 +1,408 @@
+package mindtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mindsdk/mindgo/mindtest/internal/sfu"
+	"github.com/mindsdk/mindgo/transport"
+)
+
+// sfuMedia is the media engine of a server with WebRTC: one sfu.Engine,
+// and one sfu.Room per conference, created on the conference's first
+// offer and closed when the conference ends or the server closes.
+//
+// Lock order: Conference.mu, then sfuMedia.mu, then mediaRoom.mu. No
+// method of the sfu package is called with sfuMedia.mu or mediaRoom.mu
+// held; the room's event methods never run with any of them held.
+type sfuMedia struct {
+	srv *Server
+	eng *sfu.Engine
+
+	mu     sync.Mutex
+	closed bool
+	rooms  map[*Conference]*mediaRoom
+	timers map[*time.Timer]struct{} // delayed room closes after an end
+}
+
+func newSFUMedia(srv *Server) (*sfuMedia, error) {
+	eng, err := sfu.NewEngine(sfu.Config{Logger: srv.log})
+	if err != nil {
+		return nil, fmt.Errorf("mindtest: media engine: %w", err)
+	}
+
+	return &sfuMedia{
+		srv:    srv,
+		eng:    eng,
+		rooms:  make(map[*Conference]*mediaRoom),
+		timers: make(map[*time.Timer]struct{}),
+	}, nil
+}
+
+// mediaRoom is the media side of one conference. It implements
+// sfu.Events.
+type mediaRoom struct {
+	m    *sfuMedia
+	c    *Conference
+	room *sfu.Room
+
+	mu    sync.Mutex
+	links map[string]*dcLink      // pid → receiver of its current data channel
+	locks map[string]*sync.Mutex  // pid → serialises its offers
+	conns map[string]connIdentity // pid → identity of its last applied offer
+}
+
+// connIdentity tells client peer connections apart (protocol §10.4).
+type connIdentity struct{ session, ufrag string }
+
+// dcLink is one data channel carrying a participant's notifications.
+type dcLink struct {
+	rcv  *receiver
+	sink *dcSink
+}
+
+// room returns the media room of c, creating it. It fails with ErrEnded
+// once c has ended and ErrClosed once the server closes.
+func (m *sfuMedia) room(c *Conference) (*mediaRoom, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return nil, ErrEnded
+	}
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	if mr, ok := m.rooms[c]; ok {
+		return mr, nil
+	}
+	mr := &mediaRoom{
+		m:     m,
+		c:     c,
+		links: make(map[string]*dcLink),
+		locks: make(map[string]*sync.Mutex),
+		conns: make(map[string]connIdentity),
+	}
+	room, err := m.eng.NewRoom(sfu.RoomConfig{Events: mr, Select: c.selectConference})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrClosed, err)
+	}
+	mr.room = room
+	m.rooms[c] = mr
+
+	return mr, nil
+}
+
+// lookup returns the media room of c, if it has one.
+func (m *sfuMedia) lookup(c *Conference) *mediaRoom {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+
+	return m.rooms[c]
+}
+
+func (m *sfuMedia) answer(ctx context.Context, c *Conference, pid, offer string) (string, error) {
+	o, err := sfu.ParseOffer(offer)
+	if err != nil {
+		c.recordSDP(pid, offer, "")
+		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	mr, err := m.room(c)
+	if err != nil {
+		return "", err
+	}
+
+	lock := mr.offerLock(pid)
+	lock.Lock()
+	defer lock.Unlock()
+
+	// A new client connection makes the old one silent at once: the sfu
+	// closes it without a report, and nothing more must be written to the
+	// channel that replaces it on the old connection's behalf.
+	id := connIdentity{session: o.SessionID, ufrag: o.ICEUfrag}
+	mr.mu.Lock()
+	prev, ok := mr.conns[pid]
+	fresh := !ok || prev != id
+	if fresh {
+		if l := mr.links[pid]; l != nil {
+			l.sink.superseded.Store(true)
+		}
+	}
+	mr.mu.Unlock()
+
+	answer, err := mr.room.Offer(ctx, pid, offer)
+	c.recordSDP(pid, offer, answer)
+	if err != nil {
+		if fresh {
+			// The old connection is gone and the new one failed: the
+			// participant has no data channel any more.
+			mr.forget(pid)
+		}
+		switch {
+		case errors.Is(err, sfu.ErrMalformedOffer):
+			return "", fmt.Errorf("%w: %w", ErrInvalid, err)
+		case errors.Is(err, sfu.ErrClosed):
+			// The room closes when the conference ends or the server
+			// closes; tell the two apart.
+			if _, cerr := c.checkLive(pid); cerr != nil {
+				return "", cerr
+			}
+			return "", fmt.Errorf("%w: %w", ErrClosed, err)
+		case ctx.Err() != nil:
+			return "", fmt.Errorf("%w: %w", ErrClosed, ctx.Err())
+		}
+		return "", err
+	}
+	mr.mu.Lock()
+	mr.conns[pid] = id
+	mr.mu.Unlock()
+
+	// The flags follow from the offer alone (positions 1–4), so they are
+	// set before the answer goes out: a client that reads the conference
+	// after its answer sees them. The room's MediaFlags events carry the
+	// same values later and are ignored.
+	if err := c.setMedia(pid, offerFlags(o, 1), offerFlags(o, 3)); err != nil && !errors.Is(err, ErrNotFound) {
+		return "", err
+	}
+
+	return answer, nil
+}
+
+// offerFlags returns the media flags of the audio and video publications
+// at positions pos and pos+1.
+func offerFlags(o *sfu.Offer, pos int) transport.MediaFlags {
+	sends := func(i int) bool {
+		if i >= len(o.Sections) {
+			return false
+		}
+		d := o.Sections[i].Direction
+
+		return d == sfu.SendOnly || d == sfu.SendRecv
+	}
+
+	return transport.MediaFlags{Audio: sends(pos), Video: sends(pos + 1)}
+}
+
+func (mr *mediaRoom) offerLock(pid string) *sync.Mutex {
+	mr.mu.Lock()
+	defer mr.mu.Unlock()
+	l, ok := mr.locks[pid]
+	if !ok {
+		l = &sync.Mutex{}
+		mr.locks[pid] = l
+	}
+
+	return l
+}
+
+// participantGone closes the expelled participant's connection once the
+// close code had time to arrive. Called with c.mu held.
+func (m *sfuMedia) participantGone(c *Conference, pid string) {
+	if mr := m.lookup(c); mr != nil {
+		mr.room.CloseAfter(pid, m.srv.opts.ExpelGrace)
+	}
+}
+
+// conferenceEnded closes the conference's room after the grace period.
+// Called with c.mu held; c.ended is already true, so no new room appears.
+func (m *sfuMedia) conferenceEnded(c *Conference) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mr, ok := m.rooms[c]
+	if !ok {
+		return
+	}
+	delete(m.rooms, c)
+	if m.closed {
+		return
+	}
+	var t *time.Timer
+	t = time.AfterFunc(m.srv.opts.ExpelGrace, func() {
+		m.mu.Lock()
+		_, pending := m.timers[t]
+		delete(m.timers, t)
+		m.mu.Unlock()
+		if pending {
+			mr.room.Close()
+		}
+	})
+	m.timers[t] = struct{}{}
+}
+
+// dropTransport closes pid's peer connection abruptly.
+func (m *sfuMedia) dropTransport(c *Conference, pid string) {
+	if mr := m.lookup(c); mr != nil {
+		mr.room.Drop(pid)
+	}
+}
+
+// reselect asks the room of c to choose the conference stream again.
+// Called with c.mu held.
+func (m *sfuMedia) reselect(c *Conference) {
+	if mr := m.lookup(c); mr != nil {
+		mr.room.Reselect()
+	}
+}
+
+// close closes every room and peer connection and waits for the engine.
+func (m *sfuMedia) close() error {
+	m.mu.Lock()
+	m.closed = true
+	for t := range m.timers {
+		t.Stop()
+	}
+	m.timers = nil
+	m.rooms = nil
+	m.mu.Unlock()
+
+	return m.eng.Close()
+}
+
+// DataChannelOpen implements sfu.Events: the participant's data channel
+// becomes one of its notification channels, which brings it online.
+func (mr *mediaRoom) DataChannelOpen(pid string) {
+	s := mr.m.srv
+	if !s.enter() {
+		return
+	}
+	snk := &dcSink{room: mr.room, pid: pid}
+	rcv := newReceiver(pid, "datachannel")
+	if err := mr.c.attach(rcv); err != nil {
+		s.leave()
+		if errors.Is(err, errGone) {
+			mr.room.ClosePeer(pid)
+		}
+		return
+	}
+
+	mr.mu.Lock()
+	old := mr.links[pid]
+	mr.links[pid] = &dcLink{rcv: rcv, sink: snk}
+	mr.mu.Unlock()
+	if old != nil {
+		// Attached before the old one goes, so presence does not flicker.
+		old.sink.superseded.Store(true)
+		mr.c.detach(old.rcv)
+		old.rcv.abort()
+	}
+
+	go func() {
+		defer s.leave()
+		rcv.run(s.ctx, snk, s.opts.ExpelGrace)
+		mr.c.detach(rcv)
+	}()
+	s.log.Debug("mindtest: data channel open", "participant", pid)
+}
+
+// DataChannelClosed implements sfu.Events: the participant's current
+// connection ended, so its data channel is no notification channel any
+// more, and it publishes nothing.
+func (mr *mediaRoom) DataChannelClosed(pid string) {
+	mr.forget(pid)
+	if err := mr.c.setMedia(pid, transport.MediaFlags{}, transport.MediaFlags{}); err != nil {
+		mr.m.srv.log.Debug("mindtest: clearing media flags", "participant", pid, "err", err)
+	}
+	mr.m.srv.log.Debug("mindtest: data channel closed", "participant", pid)
+}
+
+// MediaFlags implements sfu.Events. The flags are set from each offer in
+// answer already; see there.
+func (mr *mediaRoom) MediaFlags(string, transport.MediaFlags, transport.MediaFlags) {}
+
+// DistortionReport implements sfu.Events: reports are recorded for tests.
+func (mr *mediaRoom) DistortionReport(pid string, d sfu.Distortion) {
+	mr.c.recordDistortion(pid, d.Text)
+}
+
+// forget detaches pid's data channel, whose connection has ended.
+func (mr *mediaRoom) forget(pid string) {
+	mr.mu.Lock()
+	l := mr.links[pid]
+	delete(mr.links, pid)
+	delete(mr.conns, pid)
+	mr.mu.Unlock()
+
+	if l != nil {
+		// The connection is gone already; the sink must not touch the room.
+		l.sink.superseded.Store(true)
+		mr.c.detach(l.rcv)
+		l.rcv.abort()
+	}
+}
+
+// dcSink is a receiver's data-channel end. It writes through the room to
+// the participant's current connection; once superseded (a newer
+// connection exists, or the connection ended) it writes nothing and
+// leaves the room alone.
+type dcSink struct {
+	room       *sfu.Room
+	pid        string
+	superseded atomic.Bool
+}
+
+func (k *dcSink) write(_ context.Context, text string) error {
+	if k.superseded.Load() {
+		return nil
+	}
+
+	return k.room.Send(k.pid, text)
+}
+
+// closeWith sends the close code. The peer connection is closed after the
+// grace period by participantGone or conferenceEnded, which also covers a
+// participant whose channel is not open.
+func (k *dcSink) closeWith(code int, _ time.Duration) {
+	if k.superseded.Load() {
+		return
+	}
+	_ = k.room.Send(k.pid, fmt.Sprint(code))
+}
+
+// abort drops the peer connection without a close code; the client sees
+// a failure and reconnects.
+func (k *dcSink) abort() {
+	if k.superseded.Swap(true) {
+		return
+	}
+	k.room.Drop(k.pid)
+}
+
+// selectConference is the conference-stream selector of the room (see
+// the package documentation): among the publishers of primary media of
+// the kind, the online speaker, presenter or moderator with the highest
+// priority wins, ties going to the one created first. Nobody hears their
+// own audio. It runs on the room's goroutine and only takes c.mu.
+func (c *Conference) selectConference(receiver string, kind sfu.Kind, publishers []string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	var best *participant
+	for _, p := range c.order {
+		if !p.dto.Online || !slices.Contains(publishers, p.dto.ID) {
+			continue
+		}
+		if kind == sfu.Audio && p.dto.ID == receiver {
+			continue
+		}
+		switch p.dto.Role {
+		case transport.RoleSpeaker, transport.RolePresenter, transport.RoleModerator:
+		default:
+			continue
+		}
+		if best == nil || p.dto.Priority > best.dto.Priority {
+			best = p
+		}
+	}
+	if best == nil {
+		return ""
+	}
+
+	return best.dto.ID
+}
