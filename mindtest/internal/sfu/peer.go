@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/mindsdk/mindgo/transport"
@@ -75,6 +76,13 @@ func (p *peer) offer(ctx context.Context, o *Offer, text string) (string, error)
 	}
 	c := p.conn
 	p.mu.Unlock()
+
+	// pion's SDP reader is stricter than ParseOffer in places; what it
+	// cannot read is a malformed offer, found before any state changes.
+	var parsed sdp.SessionDescription
+	if err := parsed.UnmarshalString(pionOffer(text, o)); err != nil {
+		return "", &OfferError{Kind: ErrMalformedOffer, Reason: "not valid SDP", Err: err}
+	}
 
 	fresh := c == nil || c.dead.Load() || c.sessionID != o.SessionID || c.ufrag != o.ICEUfrag
 	var known []sectionKey
@@ -256,7 +264,8 @@ func (c *conn) close() {
 // apply runs one offer/answer round on the connection.
 func (c *conn) apply(ctx context.Context, o *Offer, text string) (string, error) {
 	pc := c.pc
-	err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: pionOffer(text, o)})
+	copyText := pionOffer(text, o)
+	err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: copyText})
 	if err != nil {
 		return "", rejected(err, "cannot apply the offer")
 	}

@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -163,6 +164,11 @@ func TestRoomErrors(t *testing.T) {
 	require.NoError(t, err)
 
 	_, err = room.Offer(ctx, pidA, "v=0\nnonsense")
+	require.ErrorIs(t, err, ErrMalformedOffer)
+
+	// Parsed by the engine but not by pion's SDP reader: still malformed.
+	broken := strings.Replace(readFixture(t, "01-first-offer.sdp"), "t=0 0", "t=zero", 1)
+	_, err = room.Offer(ctx, pidA, broken)
 	require.ErrorIs(t, err, ErrMalformedOffer)
 
 	audioFirst := "v=0\no=- 1 1 IN IP4 0.0.0.0\ns=-\nt=0 0\na=ice-ufrag:abcd\na=ice-pwd:abcdefghijklmnopqrstuvwx\n" +
