@@ -27,6 +27,7 @@ type Listener interface {
 	OnMeRoleChanged(MeRoleChanged)
 	OnMessageFromApplication(MessageFromApplication)
 	OnMessageFromParticipant(MessageFromParticipant)
+	OnStatisticsUpdated(StatisticsUpdated)
 	OnClosed(Closed)
 }
 

@@ -19,7 +19,8 @@ type actorState struct {
 	out   []event.Event // events of the current step, published together
 
 	carrier carrier
-	gen     uint64 // generation of the current carrier; bumped when it is dropped
+	media   *mediaState // nil for a signalling-only session
+	gen     uint64      // generation of the current carrier; bumped when it is dropped
 
 	reloading bool                     // a reconnect is loading the snapshot
 	pending   []transport.Notification // notifications that arrived during the reload
@@ -101,7 +102,10 @@ func (s *Session) handle(m any) {
 		s.onRetry(m)
 	case reloadDone:
 		s.onReload(m)
+	default:
+		s.handleMedia(m)
 	}
+	s.afterStep()
 	s.flush()
 }
 
@@ -119,6 +123,8 @@ func (s *Session) onNote(n note) {
 		s.log.Warn("skipping unreadable notification", "err", n.err)
 	case noteFailed:
 		s.fail(n.err)
+	case noteMedia:
+		s.onMediaNote(n)
 	case noteMessage:
 		if s.a.reloading {
 			s.a.pending = append(s.a.pending, n.msg.Notification) // Q9
@@ -220,7 +226,9 @@ func (s *Session) terminate(reason error, final event.Event) {
 		_ = s.a.carrier.Close()
 		s.a.carrier = nil
 	}
+	s.stopMediaConn()
 	s.a.wg.Wait()
+	s.closeMedia(reason)
 
 	s.reason = reason
 	s.a.state = transport.StateClosed
@@ -273,5 +281,7 @@ func (s *Session) discard(m any, reason error) {
 		if m.c != nil {
 			_ = m.c.Close()
 		}
+	default:
+		discardMedia(m, reason)
 	}
 }

@@ -33,6 +33,8 @@ const (
 	noteEnded
 	// noteFailed: the carrier is lost.
 	noteFailed
+	// noteMedia: an event of a media session's connection (media.go).
+	noteMedia
 )
 
 // note is one report of a carrier. gen is the generation of the carrier
@@ -44,6 +46,8 @@ type note struct {
 	msg  transport.ChannelMessage
 	code int
 	err  error
+	// media is the event of a noteMedia.
+	media any
 }
 
 // terminalCode returns the protocol close code a note carries, or 0.

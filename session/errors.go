@@ -40,8 +40,8 @@ var (
 	// ErrOverflow: a subscriber fell [Options.EventBuffer] events behind; its
 	// subscription ended with this reason.
 	ErrOverflow = errors.New("mind: subscriber fell too far behind")
-	// ErrMediaUnavailable: a session with media was requested; only
-	// signalling-only sessions exist so far.
+	// ErrMediaUnavailable: kept for compatibility; Join no longer returns
+	// it, since sessions with media exist.
 	ErrMediaUnavailable = errors.New("mind: media sessions are not available yet (set Options.SignallingOnly)")
 )
 

@@ -67,8 +67,8 @@ func TestJoinRejectsBadInputBeforeTheNetwork(t *testing.T) {
 	assert.ErrorIs(t, err, session.ErrMalformedURI)
 	assert.ErrorIs(t, err, transport.ErrMalformedURI)
 
-	_, err = session.Join(ctx, w.conf.URI(), alice.Token, nil)
-	assert.ErrorIs(t, err, session.ErrMediaUnavailable)
+	_, err = session.Join(ctx, w.conf.URI()+"/extra", alice.Token, nil)
+	assert.ErrorIs(t, err, session.ErrMalformedURI, "a media join checks the URI first too")
 
 	assert.Len(t, w.srv.Requests(), before, "no request may be sent")
 }

@@ -18,9 +18,13 @@ const DefaultEventBuffer = 1024
 // modifies the value it is given.
 type Options struct {
 	// SignallingOnly asks for a session without media: notifications come
-	// over a WebSocket (protocol §12). It must be true for now; the default
-	// (false) makes Join fail with ErrMediaUnavailable.
+	// over a WebSocket (protocol §12). The default (false) joins with a
+	// WebRTC peer connection whose data channel carries the notifications
+	// (protocol §4), configured by Media.
 	SignallingOnly bool
+
+	// Media configures the peer connection of a session with media.
+	Media MediaOptions
 
 	// HTTPClient performs every request and the WebSocket handshake.
 	// Default: http.DefaultClient. Each request also gets its own 10 s

@@ -26,6 +26,7 @@ func (s *Session) dropCarrier() {
 		s.a.carrier = nil
 	}
 	s.a.gen++
+	s.resetConn()
 	s.a.reloading = false
 	s.a.pending = nil
 }

@@ -75,14 +75,21 @@ func Join(ctx context.Context, conferenceURI, participantToken string, opts *Opt
 		return nil, err
 	}
 	o := opts.withDefaults()
-	if !o.SignallingOnly {
-		return nil, ErrMediaUnavailable
-	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 
+	var med *mediaState
+	if !o.SignallingOnly {
+		if med, err = newMediaState(&o); err != nil {
+			return nil, err
+		}
+		if o.dial == nil {
+			o.dial = dialMedia
+		}
+	}
 	s := newSession(uri, participantToken, o)
+	s.a.media = med
 	if err := s.join(ctx); err != nil {
 		s.log.Debug("join failed", "err", err)
 		return nil, err

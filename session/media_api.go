@@ -1,0 +1,383 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/mindsdk/mindgo/event"
+	"github.com/mindsdk/mindgo/media"
+	"github.com/mindsdk/mindgo/stats"
+	"github.com/mindsdk/mindgo/transport"
+	"github.com/mindsdk/mindgo/transport/rtc"
+)
+
+// Errors of the media API.
+var (
+	// ErrSignallingOnly: a media method was called on a signalling-only
+	// session.
+	ErrSignallingOnly = errors.New("mind: the session is signalling-only and carries no media")
+	// ErrStreamEnded: the remote stream of a subscription is gone for good
+	// (its participant left the conference).
+	ErrStreamEnded = errors.New("mind: the remote stream ended")
+)
+
+// Target names a remote stream to receive (protocol §8.2): the conference
+// stream or a participant's primary or secondary stream. The zero value is
+// the conference stream.
+type Target struct {
+	participant string
+	secondary   bool
+}
+
+// ConferenceStream is the conference's mixed stream.
+func ConferenceStream() Target { return Target{} }
+
+// PrimaryStream is the primary stream (camera and microphone) of a remote
+// participant.
+func PrimaryStream(participantID string) Target { return Target{participant: participantID} }
+
+// SecondaryStream is the secondary stream (e.g. a shared screen) of a
+// remote participant.
+func SecondaryStream(participantID string) Target {
+	return Target{participant: participantID, secondary: true}
+}
+
+// Label returns the stream's label on the wire: "conference",
+// "<participant id>#primary" or "<participant id>#secondary".
+func (t Target) Label() string {
+	switch {
+	case t.participant == "":
+		return "conference"
+	case t.secondary:
+		return t.participant + "#secondary"
+	default:
+		return t.participant + "#primary"
+	}
+}
+
+// Limits bound what the server sends of a received stream's video
+// (protocol §4.7): bitrate in bits/s, frame area in pixels, frame rate in
+// frames/s. Zero means unlimited.
+type Limits = rtc.Limits
+
+// ReceiveOptions say where a received stream goes.
+type ReceiveOptions struct {
+	// Audio receives the audio packets, or nil not to receive audio.
+	Audio media.Sink
+	// Video receives the video packets, or nil not to receive video.
+	Video media.Sink
+	// Limits are the receive limits of the video.
+	Limits Limits
+}
+
+// Subscription is the reception of one remote stream into sinks, made by
+// [Session.Receive]. The session owns the sinks from then on: it closes
+// them when the subscription ends, by [Subscription.Close], because the
+// participant left (ErrStreamEnded) or because the session ended. While
+// the stream's participant does not send a kind, or the session recovers
+// from a lost connection, nothing is written; packets resume into the same
+// sinks afterwards.
+type Subscription struct {
+	s      *Session
+	target Target
+	kinds  [2]*subKind // audio, video
+	limits Limits      // owned by the actor
+
+	once sync.Once
+	done chan struct{}
+	err  error // set before done closes
+
+	stats atomic.Pointer[event.StreamStatistics]
+}
+
+// subKind is one kind of a subscription.
+type subKind struct {
+	kind    webrtc.RTPCodecType
+	counter *media.Counter
+	slot    *rtc.Slot // on the current connection; nil while parked
+	mtid    string
+	audio   stats.AudioMeter
+	video   stats.VideoMeter
+}
+
+// pump copies the packets of one received track into the counter of the
+// subscription its section currently serves (nil: dropped).
+type pump struct {
+	track  *webrtc.TrackRemote
+	target atomic.Pointer[media.Counter]
+}
+
+// WriteRTP passes a packet on to the current target.
+func (p *pump) WriteRTP(pkt *rtp.Packet) error {
+	if c := p.target.Load(); c != nil {
+		if err := c.WriteRTP(pkt); err != nil && !errors.Is(err, media.ErrClosed) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close does nothing: the pump's targets are closed by their
+// subscriptions.
+func (p *pump) Close() error { return nil }
+
+// publication is one of the local participant's streams.
+type publication struct {
+	which  rtc.Publication
+	player *media.Player
+	cancel context.CancelFunc
+	audio  stats.AudioMeter
+	video  stats.VideoMeter
+	last   atomic.Pointer[event.StreamStatistics]
+}
+
+// call runs fn on the actor and waits for its result, the end of ctx or
+// the end of the session.
+func (s *Session) call(ctx context.Context, fn func() error) error {
+	c := mediaCall{fn: fn, reply: make(chan error, 1)}
+	select {
+	case <-s.done:
+		return s.closedErr()
+	default:
+	}
+	s.box.put(c)
+	select {
+	case err := <-c.reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.done:
+		select {
+		case err := <-c.reply:
+			return err
+		default:
+			return s.closedErr()
+		}
+	}
+}
+
+// SetPrimaryStream publishes stream as the local participant's primary
+// stream (camera and microphone, protocol §8.2), replacing what it
+// published before; nil stops publishing it. The session plays the
+// stream's sources on goroutines it owns until the stream is replaced or
+// the session ends, and keeps publishing it across reconnections. The
+// change reaches the server with the next negotiation round, which this
+// method starts but does not wait for.
+func (s *Session) SetPrimaryStream(ctx context.Context, stream *media.Stream) error {
+	return s.setStream(ctx, rtc.Primary, stream)
+}
+
+// SetSecondaryStream is [Session.SetPrimaryStream] for the secondary stream
+// (e.g. screen sharing).
+func (s *Session) SetSecondaryStream(ctx context.Context, stream *media.Stream) error {
+	return s.setStream(ctx, rtc.Secondary, stream)
+}
+
+func (s *Session) setStream(ctx context.Context, which rtc.Publication, stream *media.Stream) error {
+	var player *media.Player
+	if stream != nil {
+		id := "me#" + which.String()
+		p, err := media.NewPlayer(*stream, id)
+		if err != nil {
+			return fmt.Errorf("mind: set %s stream: %w", which, err)
+		}
+		player = p
+	}
+	return s.call(ctx, func() error { return s.applyStream(which, player) })
+}
+
+// applyStream runs on the actor.
+func (s *Session) applyStream(which rtc.Publication, player *media.Player) error {
+	m := s.a.media
+	i := int(which) - 1
+	old := m.pubs[i]
+	if m.conn != nil {
+		var audio webrtc.TrackLocal
+		var video []webrtc.TrackLocal
+		if player != nil {
+			audio, video = player.AudioTrack(), player.VideoTracks()
+		}
+		if err := m.conn.conn.SetPublication(which, audio, video); err != nil {
+			return fmt.Errorf("mind: set %s stream: %w", which, err)
+		}
+	}
+	if old != nil && old.cancel != nil {
+		old.cancel()
+	}
+	m.pubs[i] = nil
+	m.pubStats[i].Store(nil)
+	if player != nil {
+		p := &publication{which: which, player: player}
+		p.audio.Direction, p.video.Direction = stats.Sent, stats.Sent
+		ctx, cancel := context.WithCancel(s.ctx)
+		p.cancel = cancel
+		s.a.wg.Add(1)
+		go func() {
+			defer s.a.wg.Done()
+			if err := player.Run(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("publication stopped", "publication", which.String(), "err", err)
+			}
+		}()
+		m.pubs[i] = p
+	}
+	s.requestNegotiation()
+	return nil
+}
+
+// Receive starts receiving a remote stream into the sinks of opts (at least
+// one). The session closes the sinks when the subscription ends; see
+// [Subscription]. Receiving a participant's stream requires the participant
+// to be in the conference now; its media flags decide when packets flow
+// (protocol §4.12). Several subscriptions of one stream are allowed, each
+// with its own receive section.
+func (s *Session) Receive(ctx context.Context, target Target, opts ReceiveOptions) (*Subscription, error) {
+	if opts.Audio == nil && opts.Video == nil {
+		return nil, fmt.Errorf("mind: receive %s: %w: no sink", target.Label(), ErrInvalidValue)
+	}
+	if target.participant != "" && !transport.IsUUID(target.participant) {
+		return nil, fmt.Errorf("mind: receive: %w: participant id %q", ErrInvalidValue, target.participant)
+	}
+	sub := &Subscription{s: s, target: target, limits: opts.Limits, done: make(chan struct{})}
+	if opts.Audio != nil {
+		sub.kinds[0] = &subKind{
+			kind: webrtc.RTPCodecTypeAudio, counter: media.NewCounter(webrtc.MimeTypeOpus, opts.Audio),
+			mtid: stats.MediaTrackID(target.Label(), "audio"),
+		}
+	}
+	if opts.Video != nil {
+		sub.kinds[1] = &subKind{
+			kind: webrtc.RTPCodecTypeVideo, counter: media.NewCounter(webrtc.MimeTypeVP8, opts.Video),
+			mtid: stats.MediaTrackID(target.Label(), "video"),
+		}
+	}
+	sub.stats.Store(&event.StreamStatistics{Label: target.Label(), Direction: stats.Received})
+
+	err := s.call(ctx, func() error {
+		if _, exists := available(s.a.model, target, webrtc.RTPCodecTypeAudio); !exists {
+			return fmt.Errorf("mind: receive %s: %w: participant not in the conference", target.Label(), ErrNotFound)
+		}
+		s.a.media.subs = append(s.a.media.subs, sub)
+		return nil // the step's syncSlots subscribes and negotiates
+	})
+	if err != nil {
+		sub.closeSinks()
+		return nil, err
+	}
+	return sub, nil
+}
+
+// Target returns the stream the subscription receives.
+func (u *Subscription) Target() Target { return u.target }
+
+// SetLimits changes the receive limits; the server applies them after the
+// next negotiation round, which this method starts.
+func (u *Subscription) SetLimits(ctx context.Context, limits Limits) error {
+	return u.s.call(ctx, func() error {
+		select {
+		case <-u.done:
+			return u.err
+		default:
+		}
+		u.limits = limits
+		k := u.kinds[1]
+		if k != nil && k.slot != nil {
+			if err := k.slot.SetLimits(limits); err != nil {
+				return fmt.Errorf("mind: set limits: %w", err)
+			}
+			u.s.a.media.detector.Register(k.mtid, time.Now())
+			u.s.requestNegotiation()
+		}
+		return nil
+	})
+}
+
+// Close ends the subscription: its receive sections are released and its
+// sinks closed before Close returns. It is idempotent; after the session
+// ended it only waits for the sinks to be closed.
+func (u *Subscription) Close() error {
+	err := u.s.call(context.Background(), func() error {
+		m := u.s.a.media
+		for i, x := range m.subs {
+			if x == u {
+				m.subs = append(m.subs[:i], m.subs[i+1:]...)
+				break
+			}
+		}
+		released := false
+		for _, k := range u.kinds {
+			if k != nil && k.slot != nil {
+				u.s.releaseKind(k)
+				released = true
+			}
+		}
+		if released {
+			u.s.requestNegotiation()
+		}
+		u.finish(ErrClosed)
+		return nil
+	})
+	<-u.done
+	if err != nil && errors.Is(err, ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// Done is closed when the subscription has ended and its sinks are closed.
+func (u *Subscription) Done() <-chan struct{} { return u.done }
+
+// Err returns nil while the subscription runs, then why it ended:
+// ErrClosed (by Close), ErrStreamEnded, or the session's end.
+func (u *Subscription) Err() error {
+	select {
+	case <-u.done:
+		return u.err
+	default:
+		return nil
+	}
+}
+
+// Counts returns what the subscription has received so far, per kind.
+func (u *Subscription) Counts() (audio, video media.Counts) {
+	if k := u.kinds[0]; k != nil {
+		audio = k.counter.Counters()
+	}
+	if k := u.kinds[1]; k != nil {
+		video = k.counter.Counters()
+	}
+	return audio, video
+}
+
+// Statistics returns the latest statistics of the received stream
+// (protocol §6), updated every statistics tick.
+func (u *Subscription) Statistics() event.StreamStatistics { return *u.stats.Load() }
+
+// finish ends the subscription with err and closes its sinks. Runs on the
+// actor, once the section no longer writes to the sinks.
+func (u *Subscription) finish(err error) {
+	u.once.Do(func() {
+		for _, k := range u.kinds {
+			if k != nil && k.slot != nil {
+				u.s.releaseKind(k)
+			}
+		}
+		u.err = err
+		u.closeSinks()
+		close(u.done)
+	})
+}
+
+func (u *Subscription) closeSinks() {
+	for _, k := range u.kinds {
+		if k != nil {
+			_ = k.counter.Close()
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package session
+
+import (
+	"errors"
+	"time"
+
+	"github.com/mindsdk/mindgo/transport"
+)
+
+// requestNegotiation asks for a negotiation round (protocol §4.5): it
+// starts one now unless one is in flight, in which case a single follow-up
+// covers this and any later request.
+func (s *Session) requestNegotiation() {
+	m := s.a.media
+	if m == nil || m.conn == nil {
+		return
+	}
+	if m.negRunning {
+		m.negAgain = true
+		return
+	}
+	s.startRound()
+}
+
+// startRound runs one offer/answer round on a goroutine of the session:
+// create the offer, post it (R2), apply the answer. The result comes back
+// as a note of the current generation.
+func (s *Session) startRound() {
+	m := s.a.media
+	m.negRunning, m.negAgain = true, false
+	mc, gen, timeout := m.conn, s.a.gen, m.opts.SDPTimeout
+
+	s.a.wg.Add(1)
+	go func() {
+		defer s.a.wg.Done()
+
+		err := func() error {
+			offer, err := mc.conn.CreateOffer(mc.ctx)
+			if err != nil {
+				return err
+			}
+			answer, err := s.rest.Negotiate(mc.ctx, offer.SDP, timeout)
+			if err != nil {
+				return err
+			}
+			return mc.conn.ApplyAnswer(answer)
+		}()
+		s.box.put(note{gen: gen, kind: noteMedia, media: negDone{mc: mc, err: err}})
+	}()
+}
+
+// onNegDone finishes a round. Success runs the pending follow-up, or ends
+// lagging; a timed-out offer with the data channel open makes the session
+// lagging and is sent again after a short pause; a 404 means the session
+// is gone (quirk Q1); any other error is a connection failure (§5.3).
+func (s *Session) onNegDone(d negDone) {
+	m := s.a.media
+	if d.mc != m.conn {
+		return
+	}
+	m.negRunning = false
+
+	switch {
+	case d.err == nil:
+		if m.negAgain {
+			s.startRound()
+			return
+		}
+		if s.a.state == transport.StateLagging {
+			s.setState(transport.StateNormal)
+		}
+	case errors.Is(d.err, ErrTimeout):
+		s.log.Warn("offer timed out; retrying", "err", d.err)
+		if s.a.state == transport.StateNormal {
+			s.setState(transport.StateLagging)
+		}
+		m.negAgain = false
+		mc, gen := m.conn, s.a.gen
+		m.negTimer = time.AfterFunc(m.opts.LaggingRetry, func() {
+			s.box.put(note{gen: gen, kind: noteMedia, media: negRetry{mc: mc}})
+		})
+	case errors.Is(d.err, ErrNotFound):
+		s.expel()
+	default:
+		s.fail(d.err)
+	}
+}
