@@ -183,18 +183,18 @@ func (e *Engine) Close() error {
 
 		return nil
 	}
+	e.closed = true
 	rooms := make([]*Room, 0, len(e.rooms))
 	for r := range e.rooms {
 		rooms = append(rooms, r)
 	}
 	e.mu.Unlock()
 
+	// With the engine closed, connections close synchronously here rather
+	// than on tracked goroutines.
 	for _, r := range rooms {
 		r.Close()
 	}
-	e.mu.Lock()
-	e.closed = true
-	e.mu.Unlock()
 	e.wg.Wait()
 
 	return nil

@@ -98,6 +98,12 @@ func (p *peer) offer(ctx context.Context, o *Offer, text string) (string, error)
 			return "", err
 		}
 		p.mu.Lock()
+		if p.gone { // closed while the connection was being made
+			p.mu.Unlock()
+			nc.close()
+
+			return "", ErrClosed
+		}
 		old := p.conn
 		p.conn = nc
 		p.mu.Unlock()
