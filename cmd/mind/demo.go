@@ -18,6 +18,7 @@ import (
 	"github.com/mindsdk/mindgo/mindtest"
 	"github.com/mindsdk/mindgo/session"
 	"github.com/mindsdk/mindgo/transport"
+	"github.com/mindsdk/mindgo/transport/rtc"
 )
 
 // demoConfig is the command line of "mind demo".
@@ -152,6 +153,8 @@ type demo struct {
 	http  *http.Client
 	parts []*demoPart
 	media *demoMedia
+	// engine builds the peer connections of every participant.
+	engine *rtc.Engine
 	// expected lists the messages each participant must receive.
 	expected map[string][]string
 	// expelled is the participant the application expels.
@@ -185,7 +188,8 @@ type fileResult struct {
 	Path     string        `json:"path"`
 	MimeType string        `json:"mimeType,omitempty"`
 	Frames   int           `json:"frames"`
-	Duration time.Duration `json:"duration"`
+	Duration time.Duration `json:"-"`
+	Millis   int64         `json:"durationMs"`
 	Error    string        `json:"error,omitempty"`
 }
 
@@ -261,6 +265,12 @@ func (d *demo) setUp(ctx context.Context) error {
 	}
 	d.expelled = d.parts[len(d.parts)-1]
 
+	d.engine, err = rtc.NewEngine(rtc.Config{IncludeLoopback: true})
+	if err != nil {
+		return fmt.Errorf("building the webrtc engine: %w", err)
+	}
+	d.media = newDemoMedia(d)
+
 	for _, p := range d.parts {
 		joinCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		s, err := session.Join(joinCtx, conf.URI(), p.token, d.sessionOptions())
@@ -273,7 +283,6 @@ func (d *demo) setUp(ctx context.Context) error {
 		go d.forward(p, events)
 		d.log.note(p.name, "joined", "as %s, %d other participant(s) online", p.role, s.Conference().Len())
 	}
-	d.media = newDemoMedia(d)
 	return d.media.start(ctx)
 }
 
@@ -281,6 +290,14 @@ func (d *demo) setUp(ctx context.Context) error {
 func (d *demo) forward(p *demoPart, events <-chan event.Event) {
 	defer close(p.forwarded)
 	for ev := range events {
+		if st, ok := ev.(event.StatisticsUpdated); ok {
+			// Figures go to the table, not to the log.
+			d.media.noteStatistics(p, st)
+			p.mu.Lock()
+			p.seen["statistics_updated"]++
+			p.mu.Unlock()
+			continue
+		}
 		d.log.event(p.name, ev)
 		r := describeEvent(ev)
 		p.mu.Lock()
@@ -436,6 +453,7 @@ func (d *demo) endConference() {
 // tearDown waits for the sessions to end, closes everything and counts the
 // goroutines left.
 func (d *demo) tearDown(res *demoResult) {
+	d.endConference() // again, in case the script did not get that far
 	waitAll := time.NewTimer(10 * time.Second)
 	defer waitAll.Stop()
 	for _, p := range d.parts {
@@ -557,7 +575,11 @@ func (d *demo) checkEvents(res *demoResult) {
 	}
 }
 
-// sessionOptions are the options every participant joins with.
+// sessionOptions are the options every participant joins with: media
+// over loopback, from one shared WebRTC engine.
 func (d *demo) sessionOptions() *session.Options {
-	return &session.Options{SignallingOnly: !demoMediaAvailable, HTTPClient: d.http}
+	return &session.Options{
+		SignallingOnly: !demoMediaAvailable, HTTPClient: d.http,
+		Media: session.MediaOptions{Engine: d.engine},
+	}
 }

@@ -9,7 +9,8 @@ import (
 // demoSummary is the last record of "mind demo --json".
 type demoSummary struct {
 	OK                bool           `json:"ok"`
-	Duration          time.Duration  `json:"duration"`
+	Duration          time.Duration  `json:"-"`
+	Millis            int64          `json:"durationMs"`
 	Out               string         `json:"out"`
 	Streams           []streamResult `json:"streams"`
 	Files             []fileResult   `json:"files"`
@@ -27,6 +28,7 @@ type demoSummary struct {
 func (d *demo) printSummary(res demoResult) {
 	sum := demoSummary{
 		OK: len(res.problems) == 0, Duration: res.ended.Sub(res.started), Out: d.cfg.out,
+		Millis:  res.ended.Sub(res.started).Milliseconds(),
 		Streams: res.streams, Files: res.files, Events: d.log.eventCounts(),
 		MessagesDelivered: res.messagesDelivered, MessagesExpected: res.messagesExpected,
 		SessionsClean: res.sessionsClosedClean, Sessions: len(d.parts),

@@ -17,7 +17,7 @@ func TestDemoPlaysAConference(t *testing.T) {
 	defer cancel()
 	out := t.TempDir()
 	var stdout, stderr syncBuffer
-	code := run(ctx, []string{"demo", "--participants", "3", "--duration", "3s", "--out", out, "--json"},
+	code := run(ctx, []string{"demo", "--participants", "3", "--duration", "4s", "--out", out, "--json"},
 		&stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("demo exited %d\nstderr:\n%s\nstdout:\n%s", code, stderr.String(), stdout.String())
@@ -101,6 +101,22 @@ func TestDemoBadCommandLines(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, "demo", "-h"); code != 0 {
 		t.Errorf("demo -h: exit %d", code)
+	}
+}
+
+func TestDemoStreamsWithoutTestdata(t *testing.T) {
+	t.Chdir(t.TempDir())
+	primary, secondary, from, err := demoStreams()
+	if err != nil || !strings.Contains(from, "embedded") {
+		t.Fatalf("from %q: %v", from, err)
+	}
+	if primary.Audio == nil || len(primary.Video.Layers()) != 3 || secondary.Video == nil {
+		t.Fatalf("streams %+v %+v", primary, secondary)
+	}
+	for _, s := range []*media.Stream{primary, secondary} {
+		if err := s.Validate(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

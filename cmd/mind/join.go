@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -179,7 +181,7 @@ func (j *joiner) run(ctx context.Context) (int, error) {
 	}
 
 	joinCtx, cancel := context.WithTimeout(ctx, j.cfg.joinTimeout)
-	s, err := session.Join(joinCtx, j.cfg.uri, j.cfg.token, &session.Options{SignallingOnly: j.cfg.noMedia})
+	s, err := session.Join(joinCtx, j.cfg.uri, j.cfg.token, j.sessionOptions())
 	cancel()
 	if err != nil {
 		return joinFailureStatus(ctx, err), joinError(ctx, err)
@@ -218,7 +220,9 @@ func (j *joiner) run(ctx context.Context) (int, error) {
 			if !ok {
 				return exitFailure, errors.New("the event stream ended unexpectedly")
 			}
-			j.log.event("", ev)
+			if _, isStats := ev.(event.StatisticsUpdated); !isStats {
+				j.log.event("", ev) // statistics go to the table
+			}
 			media.handle(ctx, s, ev)
 			if c, ok := ev.(event.Closed); ok {
 				media.close()
@@ -227,6 +231,19 @@ func (j *joiner) run(ctx context.Context) (int, error) {
 			}
 		}
 	}
+}
+
+// sessionOptions are the options of the join. A server on a loopback
+// address can only be reached from loopback candidates, which pion does not
+// gather unless asked to.
+func (j *joiner) sessionOptions() *session.Options {
+	opts := &session.Options{SignallingOnly: j.cfg.noMedia}
+	if u, err := url.Parse(j.cfg.uri); err == nil {
+		if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
+			opts.Media.RTC.IncludeLoopback = true
+		}
+	}
+	return opts
 }
 
 // closedStatus maps the reason a session ended to the exit status.

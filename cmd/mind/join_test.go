@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/mindsdk/mindgo/media"
 	"github.com/mindsdk/mindgo/mindtest"
 	"github.com/mindsdk/mindgo/transport"
 )
@@ -254,5 +256,81 @@ func TestJoinRefusedToken(t *testing.T) {
 	code, _, errOut = runCmd(t, "join", "--uri", f.conf.URI(), "--token", f.p.Token, "--no-media")
 	if code == 0 || strings.Contains(errOut, f.p.Token) {
 		t.Fatalf("ended conference: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestJoinPublishesAndRecords(t *testing.T) {
+	if !demoMediaAvailable {
+		t.Skip("sessions carry no media yet")
+	}
+	ctx := testContext(t)
+	f := newJoinFixture(t)
+	dir := t.TempDir()
+	samples := sampleDir()
+	if samples == "" {
+		t.Fatal("testdata/media not found")
+	}
+
+	// One participant publishes two simulcast layers and audio; the other
+	// records what it receives.
+	pubOut, pubErr, pubDone := startJoin(ctx, "--uri", f.conf.URI(), "--token", f.other.Token,
+		"--publish", filepath.Join(samples, "video-160x90.ivf"), "--publish", filepath.Join(samples, "video-320x180.ivf"),
+		"--publish", filepath.Join(samples, "audio.ogg"))
+	waitFor(ctx, t, pubOut, "publishing")
+	recOut, recErr, recDone := startJoin(ctx, "--uri", f.conf.URI(), "--token", f.p.Token,
+		"--record", dir, "--json", "--stats", "100ms")
+
+	// Wait until the recorder's statistics show frames of both kinds of
+	// the publisher's primary stream.
+	waitForRecorded(ctx, t, recOut, "Other#primary")
+
+	if err := f.conf.End(); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitExit(ctx, t, recDone, recErr); code != exitEnded {
+		t.Fatalf("recorder exit %d; stderr %q", code, recErr.String())
+	}
+	if code := waitExit(ctx, t, pubDone, pubErr); code != exitEnded {
+		t.Fatalf("publisher exit %d; stderr %q", code, pubErr.String())
+	}
+
+	for _, name := range []string{"Other-primary-video.ivf", "Other-primary-audio.ogg"} {
+		info, err := media.Inspect(filepath.Join(dir, name))
+		if err != nil || info.Frames == 0 {
+			t.Errorf("%s: %+v %v\n%s", name, info, err, recOut.String())
+		}
+	}
+	if !strings.Contains(recOut.String(), `"event":"file"`) {
+		t.Errorf("no file record:\n%s", recOut.String())
+	}
+}
+
+// waitForRecorded waits for a JSON stats record in which both kinds of
+// stream have frames.
+func waitForRecorded(ctx context.Context, t *testing.T, out *syncBuffer, stream string) {
+	t.Helper()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		for line := range strings.Lines(out.String()) {
+			var r logRecord
+			if json.Unmarshal([]byte(line), &r) != nil || r.Event != "stats" {
+				continue
+			}
+			kinds := 0
+			for _, s := range r.Streams {
+				if s.Stream == stream && s.Frames > 0 {
+					kinds++
+				}
+			}
+			if kinds == 2 {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no frames of %s recorded:\n%s", stream, out.String())
+		case <-tick.C:
+		}
 	}
 }

@@ -43,6 +43,9 @@ type streamStats struct {
 	Stream string `json:"stream"`
 	// Kind is "audio" or "video".
 	Kind string `json:"kind"`
+	// Sent marks a stream the local participant publishes; Frames and
+	// Bytes are not counted for those.
+	Sent bool `json:"sent,omitempty"`
 	// Bitrate in bits per second.
 	Bitrate int `json:"bitrate"`
 	// Losses in percent.
@@ -218,8 +221,12 @@ func statsTable(now time.Time, who string, rows []streamStats) string {
 		} else {
 			rate = fmt.Sprintf("level %d", s.Level)
 		}
-		fmt.Fprintf(&b, "              %-28s %-5s %10.1f %6d %6d %12s %8d %10d\n",
-			truncate(s.Stream, 28), s.Kind, float64(s.Bitrate)/1000, s.Losses, s.RTT, rate, s.Frames, s.Bytes)
+		frames, bytes := fmt.Sprint(s.Frames), fmt.Sprint(s.Bytes)
+		if s.Sent {
+			frames, bytes = "-", "-"
+		}
+		fmt.Fprintf(&b, "              %-28s %-5s %10.1f %6d %6d %12s %8s %10s\n",
+			truncate(s.Stream, 28), s.Kind, float64(s.Bitrate)/1000, s.Losses, s.RTT, rate, frames, bytes)
 	}
 	return b.String()
 }
@@ -323,6 +330,8 @@ func describeEvent(ev event.Event) logRecord {
 		}
 		return logRecord{Event: "message_from_participant", Text: e.Text, From: e.SenderID,
 			Summary: fmt.Sprintf("from %s: %q", from, e.Text)}
+	case event.StatisticsUpdated:
+		return logRecord{Event: "statistics_updated", Summary: fmt.Sprintf("%d stream(s)", len(e.Streams))}
 	case event.Closed:
 		reason := "closed"
 		if e.Reason != nil {
