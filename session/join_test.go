@@ -41,6 +41,7 @@ func TestJoinLoadsTheModel(t *testing.T) {
 	assert.False(t, ok, "Me is not a remote participant (Q4)")
 	assert.Equal(t, transport.StateNormal, sa.State())
 
+	assert.Equal(t, []string{"Mind Go SDK " + session.Version}, w.srv.SDKHeaders())
 	require.NoError(t, w.conf.WaitOnline(ctx, alice.ID, true))
 	require.NoError(t, sa.Close())
 	assert.Equal(t, transport.StateClosed, sa.State())
@@ -53,6 +54,21 @@ func TestJoinLoadsTheModel(t *testing.T) {
 	assert.ErrorIs(t, e.(event.Closed).Reason, session.ErrClosed)
 	_, open := <-ch
 	assert.False(t, open)
+}
+
+func TestJoinDoesNotChangeItsOptions(t *testing.T) {
+	t.Parallel()
+
+	w := newWorld(t)
+	alice := w.participant(t, "Alice", transport.RoleModerator)
+	opts := &session.Options{SignallingOnly: true, SDKHeader: "bot/1"}
+	want := *opts
+
+	s, err := session.Join(testCtx(t), w.conf.URI(), alice.Token, opts)
+	require.NoError(t, err)
+	defer s.Close()
+	assert.Equal(t, want, *opts)
+	assert.Equal(t, []string{"bot/1"}, w.srv.SDKHeaders())
 }
 
 func TestJoinRejectsBadInputBeforeTheNetwork(t *testing.T) {
