@@ -9,11 +9,14 @@
 // was away as ordinary events. The end of the conference and the expulsion
 // of the local participant end the session for good.
 //
-// Only signalling-only sessions exist so far: notifications travel over a
-// WebSocket (protocol §12) and the session sends and receives no media.
-// Join without [Options.SignallingOnly] fails with [ErrMediaUnavailable].
-// Such a session is never lagging (that state comes from SDP
-// renegotiations); it is normal, failed while it recovers, or closed.
+// A session with [Options.SignallingOnly] carries no media: notifications
+// travel over a WebSocket (protocol §12), so it costs one TCP connection
+// and two goroutines while idle, and a process can hold thousands. It is
+// never lagging (that state comes from SDP renegotiations); it is normal,
+// failed while it recovers, or closed. Otherwise the session owns a WebRTC
+// peer connection whose data channel carries the notifications (protocol
+// §4), configured by [Options.Media]. Both kinds share the same actor,
+// model, events and recovery.
 //
 // # Concurrency
 //
