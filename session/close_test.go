@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"runtime"
 	"strings"
@@ -240,4 +241,37 @@ func TestTwoHandlersClosingAtOnce(t *testing.T) {
 		}
 	}
 	require.NoError(t, sa.Close())
+}
+
+// TestWritesRacingClose issues writes from many goroutines while the
+// session closes: every call returns, with nil or ErrClosed, and nothing
+// is left running.
+func TestWritesRacingClose(t *testing.T) {
+	t.Parallel()
+
+	w := newWorld(t)
+	alice := w.participant(t, "Alice", transport.RoleModerator)
+	ctx := testCtx(t)
+	sa := w.join(t, alice, nil)
+
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Go(func() {
+			for j := 0; ; j++ {
+				var err error
+				if j%2 == 0 {
+					err = sa.SetMyName(ctx, fmt.Sprintf("Alice %d.%d", i, j))
+				} else {
+					err = sa.SendMessageToAll(ctx, "x")
+				}
+				if err != nil {
+					assert.ErrorIs(t, err, session.ErrClosed)
+					return
+				}
+			}
+		})
+	}
+	require.NoError(t, w.conf.Rename("busy"))
+	require.NoError(t, sa.Close())
+	wg.Wait()
 }
