@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -43,7 +44,10 @@ type Conference struct {
 type participant struct {
 	dto       transport.Participant
 	receivers []*receiver // open notification channels; online while any
-	log       []string    // texts queued to this participant, in order
+	// pending are data channels still opening: they queue notifications
+	// (written once the channel opens) but do not make p online.
+	pending []*receiver
+	log     []string // texts queued to this participant, in order
 }
 
 func newConference(srv *Server, name string, layout transport.Layout) *Conference {
@@ -113,15 +117,33 @@ func requireModerator(p *participant) error {
 	return nil
 }
 
-// deliverLocked queues text to every open channel of p.
+// deliverLocked queues text to every open or opening channel of p.
 func (c *Conference) deliverLocked(p *participant, text string) {
-	if len(p.receivers) == 0 {
+	if len(p.receivers) == 0 && len(p.pending) == 0 {
 		return
 	}
 	p.log = append(p.log, text)
 	for _, r := range p.receivers {
 		r.send(text)
 	}
+	for _, r := range p.pending {
+		r.send(text)
+	}
+}
+
+// closeChannelsLocked queues a close code to every channel of p, opening
+// ones included, and forgets them.
+func (c *Conference) closeChannelsLocked(p *participant, code int) {
+	if len(p.receivers) > 0 || len(p.pending) > 0 {
+		p.log = append(p.log, strconv.Itoa(code))
+	}
+	for _, r := range p.receivers {
+		r.terminate(code)
+	}
+	for _, r := range p.pending {
+		r.terminate(code)
+	}
+	p.receivers, p.pending = nil, nil
 }
 
 // toApplicationLocked queues text to the application's channels.
@@ -442,13 +464,7 @@ func (c *Conference) expel(id string) error {
 	c.expelled[id] = p
 	c.order = slices.DeleteFunc(c.order, func(q *participant) bool { return q == p })
 
-	if len(p.receivers) > 0 {
-		p.log = append(p.log, "4001")
-	}
-	for _, r := range p.receivers {
-		r.terminate(transport.CloseExpelled)
-	}
-	p.receivers = nil
+	c.closeChannelsLocked(p, transport.CloseExpelled)
 	p.dto.Online = false
 	c.fanoutLocked(encode(transport.Deleted, transport.ParticipantLocation(id), nil), "")
 	c.presenceChangedLocked()
@@ -469,13 +485,7 @@ func (c *Conference) end() error {
 	}
 	c.ended = true
 	for _, p := range c.order {
-		if len(p.receivers) > 0 {
-			p.log = append(p.log, "4000")
-		}
-		for _, r := range p.receivers {
-			r.terminate(transport.CloseConferenceEnded)
-		}
-		p.receivers = nil
+		c.closeChannelsLocked(p, transport.CloseConferenceEnded)
 		p.dto.Online = false
 	}
 	if len(c.app) > 0 {

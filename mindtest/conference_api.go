@@ -93,7 +93,8 @@ func (c *Conference) MessagesToApplication() []transport.Message {
 
 // Notifications returns the texts queued to a participant's notification
 // channels so far, in order: notifications, and "4000"/"4001" for close
-// codes. Texts sent while it was offline are not included. participantID
+// codes. Texts sent while it had no channel (open, or a data channel
+// still opening) are not included. participantID
 // "" gives the application's log. SendRaw texts are not included. The log
 // of an expelled participant stays available.
 func (c *Conference) Notifications(participantID string) []string {
@@ -161,8 +162,8 @@ func (c *Conference) DropTransport(participantID string) {
 		c.mu.Unlock()
 		return
 	}
-	rs := p.receivers
-	p.receivers = nil
+	rs := slices.Concat(p.receivers, p.pending)
+	p.receivers, p.pending = nil, nil
 	c.goOfflineLocked(p)
 	c.mu.Unlock()
 
@@ -187,6 +188,9 @@ func (c *Conference) SendRaw(participantID string, text string) error {
 		return ErrOffline
 	}
 	for _, r := range p.receivers {
+		r.send(text)
+	}
+	for _, r := range p.pending {
 		r.send(text)
 	}
 

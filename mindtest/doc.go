@@ -73,11 +73,11 @@
 // loses its peer connection has its flags cleared even if a WebSocket
 // keeps it online.
 //
-// The data channel becomes a notification channel when the media engine
-// reports it open, which runs just after the client sees it open; a
-// change committed in that instant reaches the client through its
-// snapshot (R1), which the client requests after the channel opened.
-// While a participant replaces its peer connection (a new first offer),
-// notifications to the old connection's channel are dropped; the client
-// reloads the model (R1) once the new channel opens.
+// A client connection's data channel starts queueing notifications when
+// its first offer is answered and delivers them once it opens, so
+// nothing committed after the client saw its channel open is missed; the
+// participant counts as online from the moment the server sees the
+// channel open. When a participant replaces its peer connection (a new
+// first offer), the old connection is closed without a close code and the
+// participant stays online until the new channel opens or fails.
 package mindtest

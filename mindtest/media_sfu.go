@@ -51,10 +51,11 @@ type mediaRoom struct {
 	c    *Conference
 	room *sfu.Room
 
-	mu    sync.Mutex
-	links map[string]*dcLink      // pid → receiver of its current data channel
-	locks map[string]*sync.Mutex  // pid → serialises its offers
-	conns map[string]connIdentity // pid → identity of its last applied offer
+	mu      sync.Mutex
+	links   map[string]*dcLink      // pid → its open data channel
+	pending map[string]*dcLink      // pid → the channel of its newest connection, not open yet
+	locks   map[string]*sync.Mutex  // pid → serialises its offers
+	conns   map[string]connIdentity // pid → identity of its last applied offer
 }
 
 // connIdentity tells client peer connections apart (protocol §10.4).
@@ -84,11 +85,12 @@ func (m *sfuMedia) room(c *Conference) (*mediaRoom, error) {
 		return mr, nil
 	}
 	mr := &mediaRoom{
-		m:     m,
-		c:     c,
-		links: make(map[string]*dcLink),
-		locks: make(map[string]*sync.Mutex),
-		conns: make(map[string]connIdentity),
+		m:       m,
+		c:       c,
+		links:   make(map[string]*dcLink),
+		pending: make(map[string]*dcLink),
+		locks:   make(map[string]*sync.Mutex),
+		conns:   make(map[string]connIdentity),
 	}
 	room, err := m.eng.NewRoom(sfu.RoomConfig{Events: mr, Select: c.selectConference})
 	if err != nil {
@@ -123,27 +125,32 @@ func (m *sfuMedia) answer(ctx context.Context, c *Conference, pid, offer string)
 	lock.Lock()
 	defer lock.Unlock()
 
-	// A new client connection makes the old one silent at once: the sfu
-	// closes it without a report, and nothing more must be written to the
-	// channel that replaces it on the old connection's behalf.
+	// The first offer of a client connection gets the connection's
+	// notification channel at once, before the answer goes out: it queues
+	// every change committed from now on and writes them once the data
+	// channel opens, so a client that sees its channel open has missed
+	// nothing. The old connection (closed by the sfu without a report)
+	// stops writing; its channel goes once the new one opens.
 	id := connIdentity{session: o.SessionID, ufrag: o.ICEUfrag}
 	mr.mu.Lock()
 	prev, ok := mr.conns[pid]
+	mr.mu.Unlock()
 	fresh := !ok || prev != id
 	if fresh {
-		if l := mr.links[pid]; l != nil {
-			l.sink.superseded.Store(true)
+		if err := mr.openPending(pid); err != nil {
+			return "", err
 		}
 	}
-	mr.mu.Unlock()
 
 	answer, err := mr.room.Offer(ctx, pid, offer)
 	c.recordSDP(pid, offer, answer)
 	if err != nil {
 		if fresh {
-			// The old connection is gone and the new one failed: the
-			// participant has no data channel any more.
+			// The new connection failed, and the old one may be gone
+			// already: drop whatever is left, so the participant is
+			// offline and its client, if still there, reconnects.
 			mr.forget(pid)
+			mr.room.Drop(pid)
 		}
 		switch {
 		case errors.Is(err, sfu.ErrMalformedOffer):
@@ -265,40 +272,80 @@ func (m *sfuMedia) close() error {
 	return m.eng.Close()
 }
 
-// DataChannelOpen implements sfu.Events: the participant's data channel
-// becomes one of its notification channels, which brings it online.
-func (mr *mediaRoom) DataChannelOpen(pid string) {
+// openPending gives pid's new client connection its notification
+// channel, pending until the data channel opens, and silences the
+// channel of the connection it replaces.
+func (mr *mediaRoom) openPending(pid string) error {
 	s := mr.m.srv
 	if !s.enter() {
-		return
+		return ErrClosed
 	}
-	snk := &dcSink{room: mr.room, pid: pid}
-	rcv := newReceiver(pid, "datachannel")
-	if err := mr.c.attach(rcv); err != nil {
+	l := newDCLink(mr.room, pid)
+	if err := mr.c.attachPending(l.rcv); err != nil {
 		s.leave()
+		return err
+	}
+	go func() {
+		defer s.leave()
+		l.rcv.run(s.ctx, l.sink, s.opts.ExpelGrace)
+		mr.c.detach(l.rcv)
+	}()
+
+	mr.mu.Lock()
+	stale := mr.pending[pid]
+	mr.pending[pid] = l
+	if cur := mr.links[pid]; cur != nil {
+		cur.sink.silence()
+	}
+	mr.mu.Unlock()
+	if stale != nil {
+		stale.kill(mr.c)
+	}
+
+	return nil
+}
+
+// DataChannelOpen implements sfu.Events: the participant's pending
+// channel opens, which brings it online; the channel of the connection
+// it replaced goes now, so presence does not flicker.
+func (mr *mediaRoom) DataChannelOpen(pid string) {
+	mr.mu.Lock()
+	l := mr.pending[pid]
+	delete(mr.pending, pid)
+	mr.mu.Unlock()
+	if l == nil {
+		// The channel was given up meanwhile (the connection was reported
+		// closed before a newer offer completed); open a fresh one.
+		if err := mr.openPending(pid); err != nil {
+			mr.m.srv.log.Debug("mindtest: data channel without a participant", "participant", pid, "err", err)
+			return
+		}
+		mr.mu.Lock()
+		l = mr.pending[pid]
+		delete(mr.pending, pid)
+		mr.mu.Unlock()
+		if l == nil {
+			return
+		}
+	}
+
+	if err := mr.c.promote(l.rcv); err != nil {
+		l.kill(mr.c)
 		if errors.Is(err, errGone) {
 			mr.room.ClosePeer(pid)
 		}
 		return
 	}
+	l.sink.open()
 
 	mr.mu.Lock()
 	old := mr.links[pid]
-	mr.links[pid] = &dcLink{rcv: rcv, sink: snk}
+	mr.links[pid] = l
 	mr.mu.Unlock()
 	if old != nil {
-		// Attached before the old one goes, so presence does not flicker.
-		old.sink.superseded.Store(true)
-		mr.c.detach(old.rcv)
-		old.rcv.abort()
+		old.kill(mr.c)
 	}
-
-	go func() {
-		defer s.leave()
-		rcv.run(s.ctx, snk, s.opts.ExpelGrace)
-		mr.c.detach(rcv)
-	}()
-	s.log.Debug("mindtest: data channel open", "participant", pid)
+	mr.m.srv.log.Debug("mindtest: data channel open", "participant", pid)
 }
 
 // DataChannelClosed implements sfu.Events: the participant's current
@@ -321,54 +368,103 @@ func (mr *mediaRoom) DistortionReport(pid string, d sfu.Distortion) {
 	mr.c.recordDistortion(pid, d.Text)
 }
 
-// forget detaches pid's data channel, whose connection has ended.
+// forget detaches pid's data channels, whose connection has ended.
 func (mr *mediaRoom) forget(pid string) {
 	mr.mu.Lock()
-	l := mr.links[pid]
+	l, p := mr.links[pid], mr.pending[pid]
 	delete(mr.links, pid)
+	delete(mr.pending, pid)
 	delete(mr.conns, pid)
 	mr.mu.Unlock()
 
 	if l != nil {
-		// The connection is gone already; the sink must not touch the room.
-		l.sink.superseded.Store(true)
-		mr.c.detach(l.rcv)
-		l.rcv.abort()
+		l.kill(mr.c)
+	}
+	if p != nil {
+		p.kill(mr.c)
 	}
 }
 
-// dcSink is a receiver's data-channel end. It writes through the room to
-// the participant's current connection; once superseded (a newer
-// connection exists, or the connection ended) it writes nothing and
-// leaves the room alone.
-type dcSink struct {
-	room       *sfu.Room
-	pid        string
-	superseded atomic.Bool
+// newDCLink makes the notification channel of one client connection.
+func newDCLink(room *sfu.Room, pid string) *dcLink {
+	return &dcLink{
+		rcv: newReceiver(pid, "datachannel"),
+		sink: &dcSink{
+			room: room, pid: pid,
+			opened: make(chan struct{}), dead: make(chan struct{}),
+		},
+	}
 }
 
-func (k *dcSink) write(_ context.Context, text string) error {
-	if k.superseded.Load() {
+// kill ends a channel whose connection is gone or replaced: it leaves the
+// room alone, and its participant goes offline if it has no other open
+// channel.
+func (l *dcLink) kill(c *Conference) {
+	l.sink.end()
+	c.detach(l.rcv)
+	l.rcv.abort()
+}
+
+// errChannelGone ends the writer of a channel whose connection went.
+var errChannelGone = errors.New("mindtest: data channel gone")
+
+// dcSink is a receiver's data-channel end. It writes through the room to
+// the participant's current connection once its channel has opened (until
+// then writes wait). A silenced sink (its connection was replaced)
+// discards writes; an ended one fails them. Neither touches the room.
+type dcSink struct {
+	room *sfu.Room
+	pid  string
+
+	opened   chan struct{} // closed when the data channel opens
+	openOnce sync.Once
+	dead     chan struct{} // closed when the connection ended
+	deadOnce sync.Once
+	quiet    atomic.Bool // silenced or ended: leave the room alone
+}
+
+func (k *dcSink) open() { k.openOnce.Do(func() { close(k.opened) }) }
+
+func (k *dcSink) silence() { k.quiet.Store(true) }
+
+func (k *dcSink) end() {
+	k.quiet.Store(true)
+	k.deadOnce.Do(func() { close(k.dead) })
+}
+
+func (k *dcSink) write(ctx context.Context, text string) error {
+	select {
+	case <-k.opened:
+	case <-k.dead:
+		return errChannelGone
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if k.quiet.Load() {
 		return nil
 	}
 
 	return k.room.Send(k.pid, text)
 }
 
-// closeWith sends the close code. The peer connection is closed after the
-// grace period by participantGone or conferenceEnded, which also covers a
-// participant whose channel is not open.
+// closeWith sends the close code if the channel is open. The peer
+// connection is closed after the grace period by participantGone or
+// conferenceEnded, which also covers a channel that never opened.
 func (k *dcSink) closeWith(code int, _ time.Duration) {
-	if k.superseded.Load() {
+	select {
+	case <-k.opened:
+	default:
 		return
 	}
-	_ = k.room.Send(k.pid, fmt.Sprint(code))
+	if !k.quiet.Load() {
+		_ = k.room.Send(k.pid, fmt.Sprint(code))
+	}
 }
 
 // abort drops the peer connection without a close code; the client sees
 // a failure and reconnects.
 func (k *dcSink) abort() {
-	if k.superseded.Swap(true) {
+	if k.quiet.Swap(true) {
 		return
 	}
 	k.room.Drop(k.pid)

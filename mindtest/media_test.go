@@ -510,3 +510,106 @@ func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// BenchmarkJoinOverHTTP measures a pion client joining through HTTP on
+// loopback: first offer posted, answer applied, data channel open and the
+// participant online on the server.
+func BenchmarkJoinOverHTTP(b *testing.B) {
+	s, err := NewServer(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	c, err := s.CreateConference("Bench", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	for b.Loop() {
+		b.StopTimer()
+		p, err := c.CreateParticipant(transport.CreateParticipantRequest{Name: "B"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cl := newRTCClient(b, c, p.Token)
+		b.StartTimer()
+		cl.connect(ctx)
+		if err := c.WaitOnline(ctx, p.ID, true); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		cl.close()
+		if err := c.WaitOnline(ctx, p.ID, false); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
+
+// TestDataChannelReconnect: a second client connection of the same
+// participant replaces the first without the others seeing it go offline,
+// and notifications follow the new data channel.
+func TestDataChannelReconnect(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := testContext(t)
+	other := dialWS(t, f.conf, f.mod.Token)
+	first := newRTCClient(t, f.conf, f.att.Token)
+	first.connect(ctx)
+	if err := f.conf.WaitOnline(ctx, f.att.ID, true); err != nil {
+		t.Fatal(err)
+	}
+
+	second := newRTCClient(t, f.conf, f.att.Token)
+	second.connect(ctx)
+	first.waitClosed(ctx)
+	if err := f.conf.Rename("after"); err != nil {
+		t.Fatal(err)
+	}
+	if n := second.nextNotification(ctx); n.Location != transport.LocationConference {
+		t.Fatalf("unexpected %s %s", n.Type, n.Location)
+	}
+	// The watcher saw the participant come online once and never leave.
+	for {
+		n := other.nextNotification(t)
+		if n.Location == transport.LocationConference {
+			break
+		}
+		if n.Location == transport.ParticipantLocation(f.att.ID) {
+			if p := decodeJSON[transport.Participant](t, n.Resource); !p.Online {
+				t.Fatal("went offline while reconnecting")
+			}
+		}
+	}
+	if !f.conf.Online(f.att.ID) {
+		t.Fatal("offline after the reconnect")
+	}
+}
+
+// TestExpelWithWebSocketAndDataChannel: both channels get 4001.
+func TestExpelWithWebSocketAndDataChannel(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := testContext(t)
+	ws := dialWS(t, f.conf, f.att.Token)
+	cl := newRTCClient(t, f.conf, f.att.Token)
+	cl.connect(ctx)
+	waitFor(ctx, t, "two channels", func() bool {
+		f.conf.mu.Lock()
+		defer f.conf.mu.Unlock()
+		return len(f.conf.byID[f.att.ID].receivers) == 2
+	})
+
+	if err := f.conf.Expel(f.att.ID); err != nil {
+		t.Fatal(err)
+	}
+	if m := cl.next(ctx); m != "4001" {
+		t.Fatalf("data channel got %q", m)
+	}
+	if code := ws.closed(t); code != 4001 {
+		t.Fatalf("websocket closed with %d", code)
+	}
+	cl.waitClosed(ctx)
+}

@@ -21,6 +21,51 @@ func (c *Conference) attach(r *receiver) error {
 		c.app = append(c.app, r)
 		return nil
 	}
+	c.attachLocked(p, r)
+
+	return nil
+}
+
+// attachPending registers a participant's data channel that is still
+// opening: it is sent every notification from now on but does not count
+// for presence until promote.
+func (c *Conference) attachPending(r *receiver) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	p, err := c.checkLocked(r.pid)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return fmt.Errorf("%w: the application has no data channel", ErrInvalid)
+	}
+	p.pending = append(p.pending, r)
+
+	return nil
+}
+
+// promote turns a pending channel that has opened into an open one, like
+// attach. It fails when the channel was detached or closed meanwhile.
+func (c *Conference) promote(r *receiver) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	p, err := c.checkLocked(r.pid)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(p.pending, r) {
+		return fmt.Errorf("%w: the channel is gone", ErrOffline)
+	}
+	p.pending = slices.DeleteFunc(p.pending, func(q *receiver) bool { return q == r })
+	c.attachLocked(p, r)
+
+	return nil
+}
+
+// attachLocked adds an open channel to p and brings p online.
+func (c *Conference) attachLocked(p *participant, r *receiver) {
 	p.receivers = append(p.receivers, r)
 	if !p.dto.Online {
 		p.dto.Online = true
@@ -28,8 +73,6 @@ func (c *Conference) attach(r *receiver) error {
 		c.presenceChangedLocked()
 		c.srv.media.reselect(c)
 	}
-
-	return nil
 }
 
 // detach forgets a notification channel that has closed. When a
@@ -44,7 +87,14 @@ func (c *Conference) detach(r *receiver) {
 		return
 	}
 	p, ok := c.byID[r.pid]
-	if !ok || !slices.Contains(p.receivers, r) {
+	if !ok {
+		return
+	}
+	if slices.Contains(p.pending, r) {
+		p.pending = slices.DeleteFunc(p.pending, func(q *receiver) bool { return q == r })
+		return
+	}
+	if !slices.Contains(p.receivers, r) {
 		return
 	}
 	p.receivers = slices.DeleteFunc(p.receivers, func(q *receiver) bool { return q == r })
@@ -96,6 +146,7 @@ func (c *Conference) dropAll() {
 	var rs []*receiver
 	for _, p := range c.order {
 		rs = append(rs, p.receivers...)
+		rs = append(rs, p.pending...)
 	}
 	rs = append(rs, c.app...)
 	c.mu.Unlock()

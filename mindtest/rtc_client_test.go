@@ -1,9 +1,12 @@
 package mindtest
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -40,7 +43,7 @@ var rtcClientAPI = sync.OnceValue(func() *webrtc.API {
 })
 
 type rtcClient struct {
-	t     *testing.T
+	t     testing.TB
 	conf  *Conference
 	token string
 	pc    *webrtc.PeerConnection
@@ -60,7 +63,7 @@ type rtcClient struct {
 	video    *webrtc.TrackLocalStaticRTP
 }
 
-func newRTCClient(t *testing.T, c *Conference, token string) *rtcClient {
+func newRTCClient(t testing.TB, c *Conference, token string) *rtcClient {
 	t.Helper()
 	pc, err := rtcClientAPI().NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
@@ -159,15 +162,40 @@ func (cl *rtcClient) munge(text string) string {
 	return strings.Join(out, "\r\n") + "\r\n"
 }
 
-// post sends an offer with R2 and returns the status and the answer.
+// post sends an offer with R2 and returns the status and the answer (or
+// the error body).
 func (cl *rtcClient) post(sdp string) (int, string) {
 	cl.t.Helper()
-	status, body := call(cl.t, http.MethodPost, base(cl.conf)+"/", cl.token, transport.SDP{SDP: sdp})
-	if status != http.StatusOK {
-		return status, string(body)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	body, err := json.Marshal(transport.SDP{SDP: sdp})
+	if err != nil {
+		cl.t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base(cl.conf)+"/", bytes.NewReader(body))
+	if err != nil {
+		cl.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+cl.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cl.t.Fatalf("POST /: %v", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		cl.t.Fatalf("POST /: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return resp.StatusCode, string(b)
+	}
+	var answer transport.SDP
+	if err := json.Unmarshal(b, &answer); err != nil {
+		cl.t.Fatalf("POST /: %v", err)
 	}
 
-	return status, decodeJSON[transport.SDP](cl.t, body).SDP
+	return resp.StatusCode, answer.SDP
 }
 
 // negotiate runs one offer/answer round and applies the answer.
