@@ -18,6 +18,21 @@
 // §4), configured by [Options.Media]. Both kinds share the same actor,
 // model, events and recovery.
 //
+// # Media
+//
+// A session with media publishes the local participant's streams
+// ([Session.SetPrimaryStream], [Session.SetSecondaryStream]) and receives
+// remote streams into sinks ([Session.Receive]); the session owns the
+// players and, from then on, the sinks, which it closes when a
+// subscription ends. Renegotiations are coalesced (one offer in flight, at
+// most one pending); an offer that times out with the connection up makes
+// the session lagging until a round succeeds. A lost connection is rebuilt
+// in place: publications and subscriptions carry on over the new one with
+// the same players and sinks. Statistics (protocol §6) are computed every
+// tick and reported as event.StatisticsUpdated, and distortion reports go
+// to the server on the data channel. Media methods of a signalling-only
+// session return ErrSignallingOnly.
+//
 // # Concurrency
 //
 // Each session runs one goroutine, its actor, that owns the state, the

@@ -225,6 +225,7 @@ func (s *Session) onMediaNote(n note) {
 	case negDone:
 		s.onNegDone(e)
 	case negRetry:
+		s.onNegRetry(e.mc)
 		if e.mc == m.conn {
 			s.requestNegotiation()
 		}

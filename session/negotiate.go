@@ -28,6 +28,12 @@ func (s *Session) requestNegotiation() {
 func (s *Session) startRound() {
 	m := s.a.media
 	m.negRunning, m.negAgain = true, false
+	s.launchRound()
+}
+
+// launchRound starts the goroutine of a round.
+func (s *Session) launchRound() {
+	m := s.a.media
 	mc, gen, timeout := m.conn, s.a.gen, m.opts.SDPTimeout
 
 	s.a.wg.Add(1)
@@ -74,14 +80,30 @@ func (s *Session) onNegDone(d negDone) {
 		if s.a.state == transport.StateNormal {
 			s.setState(transport.StateLagging)
 		}
-		m.negAgain = false
+		// The retry can only resend the offer still waiting for its
+		// answer (pion cannot roll one back), so a fresh round follows it
+		// to carry whatever changed since.
+		// The round counts as running during the pause, so requests made
+		// meanwhile only mark the follow-up.
+		m.negAgain, m.negRunning = true, true
 		mc, gen := m.conn, s.a.gen
 		m.negTimer = time.AfterFunc(m.opts.LaggingRetry, func() {
 			s.box.put(note{gen: gen, kind: noteMedia, media: negRetry{mc: mc}})
 		})
 	case errors.Is(d.err, ErrNotFound):
+		s.log.Warn("offer refused with 404: the session is gone")
 		s.expel()
 	default:
 		s.fail(d.err)
 	}
+}
+
+// onNegRetry resends the offer that timed out.
+func (s *Session) onNegRetry(mc *mediaConn) {
+	m := s.a.media
+	m.negTimer = nil
+	if mc != m.conn {
+		return
+	}
+	s.launchRound()
 }
