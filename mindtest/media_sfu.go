@@ -65,6 +65,7 @@ type connIdentity struct{ session, ufrag string }
 type dcLink struct {
 	rcv  *receiver
 	sink *dcSink
+	done chan struct{} // closed when the writer has returned
 }
 
 // room returns the media room of c, creating it. It fails with ErrEnded
@@ -213,7 +214,21 @@ func (mr *mediaRoom) offerLock(pid string) *sync.Mutex {
 // close code had time to arrive. Called with c.mu held.
 func (m *sfuMedia) participantGone(c *Conference, pid string) {
 	if mr := m.lookup(c); mr != nil {
+		mr.endPending(pid)
 		mr.room.CloseAfter(pid, m.srv.opts.ExpelGrace)
+	}
+}
+
+// endPending ends the channels of pid (of everyone when pid is "") that
+// have not opened yet: they can carry no close code, and their writers
+// must not wait for a channel that will not open. Called with c.mu held.
+func (mr *mediaRoom) endPending(pid string) {
+	mr.mu.Lock()
+	defer mr.mu.Unlock()
+	for id, l := range mr.pending {
+		if pid == "" || id == pid {
+			l.sink.end()
+		}
 	}
 }
 
@@ -230,6 +245,7 @@ func (m *sfuMedia) conferenceEnded(c *Conference) {
 	if m.closed {
 		return
 	}
+	mr.endPending("")
 	var t *time.Timer
 	t = time.AfterFunc(m.srv.opts.ExpelGrace, func() {
 		m.mu.Lock()
@@ -287,6 +303,7 @@ func (mr *mediaRoom) openPending(pid string) error {
 	}
 	go func() {
 		defer s.leave()
+		defer close(l.done)
 		l.rcv.run(s.ctx, l.sink, s.opts.ExpelGrace)
 		mr.c.detach(l.rcv)
 	}()
@@ -388,7 +405,8 @@ func (mr *mediaRoom) forget(pid string) {
 // newDCLink makes the notification channel of one client connection.
 func newDCLink(room *sfu.Room, pid string) *dcLink {
 	return &dcLink{
-		rcv: newReceiver(pid, "datachannel"),
+		done: make(chan struct{}),
+		rcv:  newReceiver(pid, "datachannel"),
 		sink: &dcSink{
 			room: room, pid: pid,
 			opened: make(chan struct{}), dead: make(chan struct{}),

@@ -75,6 +75,24 @@ func TestChromiumOffersOverHTTP(t *testing.T) {
 	if p, _ := f.conf.Participant(f.spk.ID); !p.SecondaryMedia.Video || p.SecondaryMedia.Audio {
 		t.Fatalf("final secondary flags %+v", p.SecondaryMedia)
 	}
+
+	// The fixture's data channel never opens; expelling the participant
+	// ends its waiting notification channel.
+	mr := f.srv.media.(*sfuMedia).lookup(f.conf)
+	mr.mu.Lock()
+	l := mr.pending[f.spk.ID]
+	mr.mu.Unlock()
+	if l == nil {
+		t.Fatal("no pending channel")
+	}
+	if err := f.conf.Expel(f.spk.ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-l.done:
+	case <-ctx.Done():
+		t.Fatal("the pending channel's writer still runs")
+	}
 }
 
 // checkAnswer verifies the rules of protocol §4.11 for one answer.
