@@ -15,9 +15,6 @@ import (
 	"github.com/mindsdk/mindgo/stats"
 )
 
-// demoMediaAvailable says whether the demo's sessions carry media.
-const demoMediaAvailable = true
-
 // demoMedia is the media side of the demo: who publishes what, who records
 // what, and the counters of every recorded stream.
 type demoMedia struct {
@@ -26,6 +23,8 @@ type demoMedia struct {
 
 	mu   sync.Mutex
 	sent map[*demoPart]event.StreamStatistics // latest figures of each publication
+	// kinds says what each participant publishes: audio, video.
+	kinds map[*demoPart][2]bool
 }
 
 // demoRec is one stream a participant records.
@@ -38,7 +37,7 @@ type demoRec struct {
 }
 
 func newDemoMedia(d *demo) *demoMedia {
-	return &demoMedia{d: d, sent: make(map[*demoPart]event.StreamStatistics)}
+	return &demoMedia{d: d, sent: make(map[*demoPart]event.StreamStatistics), kinds: make(map[*demoPart][2]bool)}
 }
 
 // start publishes the streams and starts the recordings: the presenter
@@ -61,6 +60,10 @@ func (m *demoMedia) start(ctx context.Context) error {
 		return fmt.Errorf("%s publishing: %w", moderator.name, err)
 	}
 	m.d.log.note(moderator.name, "publishing", "secondary stream: video")
+	m.mu.Lock()
+	m.kinds[presenter] = [2]bool{true, true}
+	m.kinds[moderator] = [2]bool{false, true}
+	m.mu.Unlock()
 
 	used := make(map[string]bool)
 	for _, p := range m.d.parts {
@@ -140,7 +143,7 @@ func (m *demoMedia) noteStatistics(p *demoPart, e event.StatisticsUpdated) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, st := range e.Streams {
-		if st.Direction == stats.Sent && (st.Audio.Bitrate > 0 || st.Video.Bitrate > 0) {
+		if st.Direction == stats.Sent {
 			m.sent[p] = st
 		}
 	}
@@ -152,10 +155,7 @@ func (m *demoMedia) stats() []streamStats {
 	m.mu.Lock()
 	for _, p := range m.d.parts {
 		if st, ok := m.sent[p]; ok {
-			for _, row := range statsRows(p.name+" sends "+st.Label, st, media.Counts{}, media.Counts{}) {
-				row.Sent = true
-				rows = append(rows, row)
-			}
+			rows = append(rows, sentRows(p.name+" sends "+st.Label, st, m.kinds[p])...)
 		}
 	}
 	m.mu.Unlock()

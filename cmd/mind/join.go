@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -54,12 +55,13 @@ type joinConfig struct {
 	json        bool
 	stats       time.Duration
 	joinTimeout time.Duration
+	verbose     bool
 }
 
 func joinUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintln(w, "usage: mind join --uri CONFERENCE_URI [--token TOKEN] [--no-media]")
 	fmt.Fprintln(w, "                 [--publish FILE]... [--secondary FILE]... [--record DIR]")
-	fmt.Fprintln(w, "                 [--json] [--stats INTERVAL]")
+	fmt.Fprintln(w, "                 [--json] [--stats INTERVAL] [-v]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Joins a conference as a participant, prints its events, publishes media files")
 	fmt.Fprintln(w, "and records the streams it receives, until interrupted or until the server ends")
@@ -95,6 +97,7 @@ func parseJoin(args []string, stderr io.Writer, getenv func(string) string) (joi
 	fs.BoolVar(&cfg.json, "json", false, "print one JSON object per event (NDJSON)")
 	fs.DurationVar(&cfg.stats, "stats", 0, "print media statistics every `INTERVAL` (0: never)")
 	fs.DurationVar(&cfg.joinTimeout, "join-timeout", 20*time.Second, "give up joining after this `duration`")
+	fs.BoolVar(&cfg.verbose, "v", false, "log the session's diagnostics to stderr")
 	fs.Usage = func() { joinUsage(stderr, fs) }
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -150,6 +153,9 @@ func runJoin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	log := newEventLog(stdout, cfg.json)
 	j := &joiner{cfg: cfg, log: log}
+	if cfg.verbose {
+		j.logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	code, err := j.run(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %s\n", name, scrub(err.Error(), cfg.token))
@@ -168,8 +174,9 @@ func scrub(msg, token string) string {
 
 // joiner is one run of "mind join".
 type joiner struct {
-	cfg joinConfig
-	log *eventLog
+	cfg    joinConfig
+	log    *eventLog
+	logger *slog.Logger // nil: silent
 }
 
 // run joins and then follows the session. It returns the exit status and
@@ -237,7 +244,7 @@ func (j *joiner) run(ctx context.Context) (int, error) {
 // address can only be reached from loopback candidates, which pion does not
 // gather unless asked to.
 func (j *joiner) sessionOptions() *session.Options {
-	opts := &session.Options{SignallingOnly: j.cfg.noMedia}
+	opts := &session.Options{SignallingOnly: j.cfg.noMedia, Logger: j.logger}
 	if u, err := url.Parse(j.cfg.uri); err == nil {
 		if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
 			opts.Media.RTC.IncludeLoopback = true

@@ -123,6 +123,9 @@ type joinMedia struct {
 	used   map[string]bool
 	last   *event.StatisticsUpdated
 	closed bool
+	// sent says which kinds each publication carries, by label
+	// ("me#primary"), so its rows show even while nothing flows.
+	sent map[string][2]bool
 }
 
 // recording is one received stream being written to files.
@@ -135,7 +138,7 @@ type recording struct {
 
 // startMedia publishes the streams and starts recording.
 func (j *joiner) startMedia(ctx context.Context, s *session.Session, streams joinStreams) (*joinMedia, error) {
-	m := &joinMedia{j: j, s: s, subs: map[string]*recording{}, used: map[string]bool{}}
+	m := &joinMedia{j: j, s: s, subs: map[string]*recording{}, used: map[string]bool{}, sent: map[string][2]bool{}}
 	if j.cfg.noMedia {
 		return m, nil
 	}
@@ -144,12 +147,14 @@ func (j *joiner) startMedia(ctx context.Context, s *session.Session, streams joi
 			return m, fmt.Errorf("publishing the primary stream: %w", err)
 		}
 		j.log.note("", "publishing", "primary stream: %s", strings.Join(j.cfg.publish, ", "))
+		m.sent["me#primary"] = [2]bool{streams.primary.Audio != nil, streams.primary.Video != nil}
 	}
 	if streams.secondary != nil {
 		if err := s.SetSecondaryStream(ctx, streams.secondary); err != nil {
 			return m, fmt.Errorf("publishing the secondary stream: %w", err)
 		}
 		j.log.note("", "publishing", "secondary stream: %s", strings.Join(j.cfg.secondary, ", "))
+		m.sent["me#secondary"] = [2]bool{streams.secondary.Audio != nil, streams.secondary.Video != nil}
 	}
 	if j.cfg.record == "" {
 		return m, nil
@@ -238,10 +243,11 @@ func (m *joinMedia) stats() []streamStats {
 		if r, ok := m.subs[st.Label]; ok && st.Direction == stats.Received {
 			audio, video = r.sub.Counts()
 		}
-		for _, row := range statsRows(title, st, audio, video) {
-			row.Sent = st.Direction == stats.Sent
-			rows = append(rows, row)
+		if st.Direction == stats.Sent {
+			rows = append(rows, sentRows(title, st, m.sent[st.Label])...)
+			continue
 		}
+		rows = append(rows, statsRows(title, st, audio, video)...)
 	}
 	return rows
 }
@@ -270,6 +276,22 @@ func statsRows(title string, st event.StreamStatistics, audio, video media.Count
 			Rate: st.Video.Rate, Width: st.Video.Width, Height: st.Video.Height,
 			Frames: video.Frames, Bytes: video.Bytes,
 		})
+	}
+	return rows
+}
+
+// sentRows turns the statistics of a publication into table rows, one per
+// kind it publishes (kinds: audio, video).
+func sentRows(title string, st event.StreamStatistics, kinds [2]bool) []streamStats {
+	var rows []streamStats
+	if kinds[0] {
+		rows = append(rows, streamStats{Stream: title, Kind: "audio", Sent: true, Bitrate: st.Audio.Bitrate,
+			Losses: st.Audio.Losses, RTT: st.Audio.RTT, Rate: st.Audio.Rate, Level: st.Audio.Level})
+	}
+	if kinds[1] {
+		rows = append(rows, streamStats{Stream: title, Kind: "video", Sent: true, Bitrate: st.Video.Bitrate,
+			Losses: st.Video.Losses, RTT: st.Video.RTT, Rate: st.Video.Rate,
+			Width: st.Video.Width, Height: st.Video.Height})
 	}
 	return rows
 }
