@@ -631,3 +631,45 @@ func TestExpelWithWebSocketAndDataChannel(t *testing.T) {
 	}
 	cl.waitClosed(ctx)
 }
+
+// TestConferenceStreamFollowsPriority: the conference video of a receiver
+// is the moderator's first (created first), then the speaker's once its
+// priority is raised.
+func TestConferenceStreamFollowsPriority(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := testContext(t)
+	mod := newRTCClient(t, f.conf, f.mod.Token)
+	mod.width = 640
+	spk := newRTCClient(t, f.conf, f.spk.Token)
+	spk.width = 320
+	att := newRTCClient(t, f.conf, f.att.Token)
+
+	pubCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{}, 2)
+	defer func() {
+		stop()
+		<-done
+		<-done
+	}()
+	for _, cl := range []*rtcClient{mod, spk} {
+		cl.connect(ctx)
+		cl.addPublications(true)
+		cl.negotiate(ctx)
+		go func() {
+			defer func() { done <- struct{}{} }()
+			cl.publish(pubCtx)
+		}()
+	}
+	att.connect(ctx)
+	att.addPublications(false)
+	att.subscribe(webrtc.RTPCodecTypeVideo, "conference")
+	att.negotiate(ctx)
+
+	waitFor(ctx, t, "the moderator's video", func() bool { return att.lastWidth("conference") == 640 })
+	prio := 2.0
+	if _, err := f.conf.UpdateParticipant(f.spk.ID, transport.ParticipantPatch{Priority: &prio}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the speaker's video", func() bool { return att.lastWidth("conference") == 320 })
+}

@@ -59,6 +59,8 @@ type rtcClient struct {
 	inactive map[string]bool   // mids offered inactive
 	labels   map[string]string // mid → receive-slot stream label
 	received map[string]*atomic.Int64
+	widths   map[string]*atomic.Int32 // label+"/video" → width of the last VP8 keyframe
+	width    int                      // of the keyframes publish sends; 320 when 0
 	audio    *webrtc.TrackLocalStaticRTP
 	video    *webrtc.TrackLocalStaticRTP
 }
@@ -78,7 +80,7 @@ func newRTCClient(t testing.TB, c *Conference, token string) *rtcClient {
 		t: t, conf: c, token: token, pc: pc, dc: dc,
 		msgs: make(chan string, 4096), open: make(chan struct{}), dcDone: make(chan struct{}),
 		pcDone: make(chan struct{}), inactive: map[string]bool{}, labels: map[string]string{},
-		received: map[string]*atomic.Int64{},
+		received: map[string]*atomic.Int64{}, widths: map[string]*atomic.Int32{},
 	}
 	var openOnce, dcOnce, pcOnce sync.Once
 	dc.OnOpen(func() { openOnce.Do(func() { close(cl.open) }) })
@@ -284,6 +286,7 @@ func (cl *rtcClient) subscribe(kind webrtc.RTPCodecType, label string) {
 	cl.mu.Lock()
 	cl.labels[cl.nextMid()] = label
 	cl.received[label+"/"+kind.String()] = &atomic.Int64{}
+	cl.widths[label+"/"+kind.String()] = &atomic.Int32{}
 	cl.mu.Unlock()
 }
 
@@ -295,20 +298,49 @@ func (cl *rtcClient) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPRece
 		}
 	}
 	cl.mu.Lock()
-	n := cl.received[cl.labels[mid]+"/"+track.Kind().String()]
+	key := cl.labels[mid] + "/" + track.Kind().String()
+	n, w := cl.received[key], cl.widths[key]
 	cl.mu.Unlock()
 	if n == nil {
 		return
 	}
 	cl.inbound.Go(func() {
+		var pkt rtp.Packet
 		buf := make([]byte, 1500)
 		for {
-			if _, _, err := track.Read(buf); err != nil {
+			size, _, err := track.Read(buf)
+			if err != nil {
 				return
 			}
 			n.Add(1)
+			if pkt.Unmarshal(buf[:size]) == nil {
+				if width, ok := vp8KeyframeWidth(pkt.Payload); ok {
+					w.Store(int32(width))
+				}
+			}
 		}
 	})
+}
+
+// lastWidth returns the width of the last VP8 keyframe received for a
+// label.
+func (cl *rtcClient) lastWidth(label string) int {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if w := cl.widths[label+"/video"]; w != nil {
+		return int(w.Load())
+	}
+
+	return 0
+}
+
+// vp8KeyframeWidth reads the width of a keyframe made by vp8Keyframe.
+func vp8KeyframeWidth(p []byte) (int, bool) {
+	if len(p) < 11 || p[0] != 0x10 || p[1]&0x01 != 0 || p[4] != 0x9d || p[5] != 0x01 || p[6] != 0x2a {
+		return 0, false
+	}
+
+	return int(binary.LittleEndian.Uint16(p[7:9]) & 0x3fff), true
 }
 
 // packets returns how many RTP packets arrived for a label and kind.
@@ -327,6 +359,10 @@ func (cl *rtcClient) packets(label string, kind webrtc.RTPCodecType) int64 {
 func (cl *rtcClient) publish(ctx context.Context) {
 	var seqA, seqV uint16
 	var tsA, tsV uint32
+	w := cl.width
+	if w == 0 {
+		w = 320
+	}
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for i := 0; ; i++ {
@@ -344,7 +380,7 @@ func (cl *rtcClient) publish(ctx context.Context) {
 		if i%2 == 0 {
 			_ = cl.video.WriteRTP(&rtp.Packet{
 				Header:  rtp.Header{Version: 2, SequenceNumber: seqV, Timestamp: tsV, Marker: true},
-				Payload: vp8Keyframe(320, 180),
+				Payload: vp8Keyframe(w, w*9/16),
 			})
 			seqV++
 			tsV += 3600
