@@ -295,6 +295,7 @@ func (d *demo) forward(p *demoPart, events <-chan event.Event) {
 		if st, ok := ev.(event.StatisticsUpdated); ok {
 			// Figures go to the table, not to the log.
 			d.media.noteStatistics(p, st)
+			d.log.count("statistics_updated")
 			p.mu.Lock()
 			p.seen["statistics_updated"]++
 			p.mu.Unlock()

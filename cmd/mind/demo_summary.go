@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -55,11 +56,15 @@ func (d *demo) printSummary(res demoResult) {
 		b.WriteString("  (none)\n")
 	}
 	for _, f := range sum.Files {
+		name := f.Path
+		if rel, err := filepath.Rel(d.cfg.out, f.Path); err == nil {
+			name = rel
+		}
 		if f.Error != "" {
-			fmt.Fprintf(&b, "  %-40s INVALID: %s\n", f.Path, f.Error)
+			fmt.Fprintf(&b, "  %-34s INVALID: %s\n", name, f.Error)
 			continue
 		}
-		fmt.Fprintf(&b, "  %-40s %-10s %5d frames %8s\n", f.Path, f.MimeType, f.Frames,
+		fmt.Fprintf(&b, "  %-34s %-10s %5d frames %8s\n", name, f.MimeType, f.Frames,
 			f.Duration.Round(10*time.Millisecond))
 	}
 	fmt.Fprintf(&b, "\nevents: %s\n", sortedCounts(sum.Events))

@@ -134,3 +134,21 @@ func TestDemoHumanOutput(t *testing.T) {
 		}
 	}
 }
+
+func TestTableRedrawOnTerminal(t *testing.T) {
+	var out syncBuffer
+	l := newEventLog(&out, false)
+	l.tty = true // as if out were a terminal
+	rows := []streamStats{{Stream: "conference", Kind: "audio", Bitrate: 1000}}
+	l.table("", rows)
+	l.table("", rows)
+	if n := strings.Count(out.String(), "\x1b["); n != 2 {
+		t.Fatalf("%d escapes after two tables in a row:\n%q", n, out.String())
+	}
+	l.note("demo", "action", "something")
+	before := out.String()
+	l.table("", rows)
+	if strings.Contains(strings.TrimPrefix(out.String(), before), "\x1b[") {
+		t.Fatal("a table after a log line was drawn over it")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -92,11 +93,28 @@ type eventLog struct {
 	// sessionCounts counts the session events only.
 	sessionCounts map[string]int
 	err           error
+
+	// tty enables redrawing the statistics table in place when nothing
+	// was printed since the previous one.
+	tty bool
+	// tableLines is the height of the last table printed, 0 once anything
+	// else was printed after it.
+	tableLines int
+}
+
+// isTerminal reports whether w is a character device such as a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func newEventLog(w io.Writer, asJSON bool) *eventLog {
 	return &eventLog{w: w, json: asJSON, now: time.Now, counts: make(map[string]int),
-		sessionCounts: make(map[string]int)}
+		sessionCounts: make(map[string]int), tty: !asJSON && isTerminal(w)}
 }
 
 // emit stamps r (when it has no time) and writes it.
@@ -107,6 +125,7 @@ func (l *eventLog) emit(r logRecord) {
 		r.Time = l.now()
 	}
 	l.counts[r.Event]++
+	l.tableLines = 0
 	var err error
 	if l.json {
 		var b []byte
@@ -137,6 +156,13 @@ func (l *eventLog) event(who string, ev event.Event) {
 	l.emit(r)
 }
 
+// count counts a session event that is not printed.
+func (l *eventLog) count(kind string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sessionCounts[kind]++
+}
+
 // table prints a statistics table: a block of lines in the human view, one
 // "stats" record in JSON.
 func (l *eventLog) table(who string, rows []streamStats) {
@@ -147,7 +173,13 @@ func (l *eventLog) table(who string, rows []streamStats) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.counts["stats"]++
-	_, err := io.WriteString(l.w, statsTable(l.now(), who, rows))
+	text := statsTable(l.now(), who, rows)
+	if l.tty && l.tableLines > 0 {
+		// Nothing came in between: overwrite the previous table.
+		text = fmt.Sprintf("\x1b[%dA\x1b[J", l.tableLines) + text
+	}
+	l.tableLines = strings.Count(text, "\n")
+	_, err := io.WriteString(l.w, text)
 	if err != nil && l.err == nil {
 		l.err = err
 	}
@@ -160,6 +192,7 @@ func (l *eventLog) writeRaw(text string) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.tableLines = 0
 	if _, err := io.WriteString(l.w, text); err != nil && l.err == nil {
 		l.err = err
 	}
