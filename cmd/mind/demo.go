@@ -458,17 +458,17 @@ func (d *demo) endConference() {
 // goroutines left.
 func (d *demo) tearDown(res *demoResult) {
 	d.endConference() // again, in case the script did not get that far
-	waitAll := time.NewTimer(10 * time.Second)
-	defer waitAll.Stop()
+	// The end of the conference ends every session; wait for it, bounded.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	for _, p := range d.parts {
 		if p.s == nil {
 			continue
 		}
 		select {
 		case <-p.s.Done():
-		case <-waitAll.C:
+		case <-ctx.Done():
 			res.problems = append(res.problems, p.name+": the session did not end with the conference")
-			waitAll.Reset(0)
 		}
 	}
 	if d.media != nil {

@@ -286,12 +286,22 @@ func joinError(ctx context.Context, err error) error {
 		return fmt.Errorf("interrupted while joining: %w", err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("joining timed out (server unreachable?): %w", err)
+	case isNetworkError(err):
+		return fmt.Errorf("cannot reach the server: %w", err)
 	case errors.Is(err, session.ErrUnauthorized):
 		return fmt.Errorf("the server refused the token: %w", err)
 	case errors.Is(err, session.ErrNotFound):
 		return fmt.Errorf("no such conference or participant: %w", err)
 	}
 	return fmt.Errorf("joining failed: %w", err)
+}
+
+// isNetworkError reports whether err comes from the network rather than
+// from an answer of the server: a refused connection, an unknown host, ...
+func isNetworkError(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &op) || errors.As(err, &dns)
 }
 
 // printJoined reports the model the session starts from.

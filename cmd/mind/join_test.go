@@ -224,7 +224,8 @@ func TestJoinBadCommandLines(t *testing.T) {
 		{"bad duration", []string{"--uri", uri, "--token", secret, "--stats", "soon"}, 2, "invalid value"},
 		{"missing file", []string{"--uri", uri, "--token", secret, "--publish", "/nonexistent/x.ivf"}, 1,
 			"--publish"},
-		{"unreachable server", []string{"--uri", uri, "--token", secret, "--no-media"}, 1, "joining failed"},
+		{"unreachable server", []string{"--uri", uri, "--token", secret, "--no-media"}, 1, "cannot reach the server"},
+		{"unreachable server with media", []string{"--uri", uri, "--token", secret}, 1, "cannot reach the server"},
 	} {
 		code, out, errOut := runCmd(t, append([]string{"join"}, tc.args...)...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) {
