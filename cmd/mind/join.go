@@ -200,10 +200,13 @@ func (j *joiner) run(ctx context.Context) (int, error) {
 	j.printJoined(s)
 
 	media, err := j.startMedia(ctx, s, streams)
+	defer media.close()
 	if err != nil {
+		if ctx.Err() != nil {
+			return exitInterrupted, nil
+		}
 		return exitFailure, err
 	}
-	defer media.close()
 
 	var tick <-chan time.Time
 	if j.cfg.stats > 0 {
