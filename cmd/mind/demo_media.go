@@ -65,24 +65,35 @@ func (m *demoMedia) start(ctx context.Context) error {
 	m.kinds[moderator] = [2]bool{false, true}
 	m.mu.Unlock()
 
+	// Each recorder records a list of streams: what to receive, a title,
+	// and whether to keep its audio and its video.
+	type plan struct {
+		target       session.Target
+		title        string
+		audio, video bool
+	}
+	ofPresenter := plan{session.PrimaryStream(presenter.id), presenter.name + "-primary", true, true}
+	ofModerator := plan{session.SecondaryStream(moderator.id), moderator.name + "-secondary", false, true}
+	mixed := plan{session.ConferenceStream(), "conference", true, true}
+
 	used := make(map[string]bool)
 	for _, p := range m.d.parts {
-		if p == presenter {
+		var plans []plan
+		switch p {
+		case presenter:
 			continue
+		case moderator:
+			plans = []plan{ofPresenter}
+		default:
+			plans = []plan{ofPresenter, ofModerator, mixed}
 		}
-		if err := m.record(ctx, p, session.PrimaryStream(presenter.id), presenter.name+"-primary", true, true, used); err != nil {
-			return err
-		}
-		if p == moderator {
-			continue
-		}
-		if err := m.record(ctx, p, session.SecondaryStream(moderator.id), moderator.name+"-secondary", false, true, used); err != nil {
-			return err
-		}
-		if err := m.record(ctx, p, session.ConferenceStream(), "conference", true, true, used); err != nil {
-			return err
+		for _, pl := range plans {
+			if err := m.record(ctx, p, pl.target, pl.title, pl.audio, pl.video, used); err != nil {
+				return err
+			}
 		}
 	}
+
 	return nil
 }
 
@@ -200,7 +211,8 @@ func (m *demoMedia) check(res *demoResult) {
 			}
 			path := k.sink.file()
 			if path == "" {
-				res.problems = append(res.problems, fmt.Sprintf("%s wrote no %s file of %s", r.who.name, k.kind, r.title))
+				res.problems = append(res.problems,
+					fmt.Sprintf("%s wrote no %s file of %s", r.who.name, k.kind, r.title))
 				continue
 			}
 			fr := fileResult{Path: path}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -150,5 +151,46 @@ func TestTableRedrawOnTerminal(t *testing.T) {
 	l.table("", rows)
 	if strings.Contains(strings.TrimPrefix(out.String(), before), "\x1b[") {
 		t.Fatal("a table after a log line was drawn over it")
+	}
+}
+
+func TestDemoFailsWhenInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var stdout, stderr syncBuffer
+	code := run(ctx, []string{"demo", "--out", t.TempDir()}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "mind demo:") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "result: FAILED") {
+		t.Fatalf("summary without the failure:\n%s", stdout.String())
+	}
+}
+
+func TestDemoCheckReportsWhatIsMissing(t *testing.T) {
+	d := &demo{cfg: demoConfig{participants: 3}, log: newEventLog(io.Discard, false), played: true}
+	for _, name := range []string{"Maya", "Sam", "Ada"} {
+		d.parts = append(d.parts, &demoPart{name: name, seen: map[string]int{}})
+	}
+	d.expelled = d.parts[2]
+	d.media = newDemoMedia(d)
+	d.expect(d.parts[1], "hello")
+	d.parts[1].messages = []string{"something else"}
+
+	res := demoResult{goroutinesBefore: 5, goroutinesAfter: 7}
+	d.check(&res)
+	all := strings.Join(res.problems, "\n")
+	for _, want := range []string{
+		"2 goroutine(s) left",
+		`Sam did not receive "hello"`,
+		"Maya did not see: conference_name_changed",
+		"Ada did not see: conference_name_changed, recording_started, recording_stopped, me_expelled, me_role_changed",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("problems without %q:\n%s", want, all)
+		}
+	}
+	if res.messagesExpected != 1 || res.messagesDelivered != 0 {
+		t.Errorf("messages %d of %d", res.messagesDelivered, res.messagesExpected)
 	}
 }

@@ -280,8 +280,10 @@ func TestJoinPublishesAndRecords(t *testing.T) {
 	// track is refused by pion ("codec is not supported by remote")
 	// against the reference server for now.
 	pubOut, pubErr, pubDone := startJoin(ctx, "--uri", f.conf.URI(), "--token", f.other.Token,
-		"--publish", filepath.Join(samples, "video-160x90.ivf"), "--publish", filepath.Join(samples, "video-320x180.ivf"),
-		"--publish", filepath.Join(samples, "audio.ogg"), "--secondary", filepath.Join(samples, "video-320x180.ivf"))
+		"--publish", filepath.Join(samples, "video-160x90.ivf"),
+		"--publish", filepath.Join(samples, "video-320x180.ivf"),
+		"--publish", filepath.Join(samples, "audio.ogg"),
+		"--secondary", filepath.Join(samples, "video-320x180.ivf"))
 	waitFor(ctx, t, pubOut, "publishing")
 	recOut, recErr, recDone := startJoin(ctx, "--uri", f.conf.URI(), "--token", f.p.Token,
 		"--record", dir, "--json", "--stats", "100ms")
