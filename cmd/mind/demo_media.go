@@ -166,14 +166,18 @@ func (m *demoMedia) stats() []streamStats {
 	m.mu.Lock()
 	for _, p := range m.d.parts {
 		if st, ok := m.sent[p]; ok {
-			rows = append(rows, sentRows(p.name+" sends "+st.Label, st, m.kinds[p])...)
+			for _, row := range sentRows(st.Label, st, m.kinds[p]) {
+				row.Who = p.name
+				rows = append(rows, row)
+			}
 		}
 	}
 	m.mu.Unlock()
 	for _, r := range m.recs {
 		audio, video := r.sub.Counts()
 		st := r.sub.Statistics()
-		for _, row := range statsRows(r.who.name+" <- "+r.title, st, audio, video) {
+		for _, row := range statsRows(r.title, st, audio, video) {
+			row.Who = r.who.name
 			if (row.Kind == "audio" && r.audio != nil) || (row.Kind == "video" && r.video != nil) {
 				rows = append(rows, row)
 			}

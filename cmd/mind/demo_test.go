@@ -129,6 +129,9 @@ func TestDemoHumanOutput(t *testing.T) {
 		{Stream: "Sam#primary", Kind: "video", Bitrate: 250000, Rate: 30, Width: 640, Height: 360, Frames: 90},
 		{Stream: "conference", Kind: "audio", Bitrate: 32000, Level: 40, Frames: 150},
 	})
+	if got := truncate("Zoë Ångström-Łukasiewicz#secondary", 10); got != "Zoë Ångst…" {
+		t.Errorf("truncate: %q", got)
+	}
 	for _, want := range []string{"Sam#primary", "640x360@30", "250.0", "level 40", "conference"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table without %q:\n%s", want, table)

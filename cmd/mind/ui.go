@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -40,6 +41,9 @@ type conferenceView struct {
 
 // streamStats is one row of the statistics table.
 type streamStats struct {
+	// Who is the participant that sends or receives the stream, when the
+	// table covers several (the demo).
+	Who string `json:"who,omitempty"`
 	// Stream names the stream: "conference", "<name>#primary", ...
 	Stream string `json:"stream"`
 	// Kind is "audio" or "video".
@@ -128,10 +132,11 @@ func (l *eventLog) emit(r logRecord) {
 	l.tableLines = 0
 	var err error
 	if l.json {
-		var b []byte
-		b, err = json.Marshal(r)
-		if err == nil {
-			_, err = fmt.Fprintf(l.w, "%s\n", b)
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err = enc.Encode(r); err == nil {
+			_, err = l.w.Write(b.Bytes())
 		}
 	} else {
 		_, err = io.WriteString(l.w, humanLine(r))
@@ -254,21 +259,30 @@ func statsTable(now time.Time, who string, rows []streamStats) string {
 		} else {
 			rate = fmt.Sprintf("level %d", s.Level)
 		}
-		frames, bytes := fmt.Sprint(s.Frames), fmt.Sprint(s.Bytes)
+		frames, size := fmt.Sprint(s.Frames), fmt.Sprint(s.Bytes)
 		if s.Sent {
-			frames, bytes = "-", "-"
+			frames, size = "-", "-"
+		}
+		name := s.Stream
+		switch {
+		case s.Who != "" && s.Sent:
+			name = s.Who + " sends " + s.Stream
+		case s.Who != "":
+			name = s.Who + " <- " + s.Stream
 		}
 		fmt.Fprintf(&b, "              %-28s %-5s %10.1f %6d %6d %12s %8s %10s\n",
-			truncate(s.Stream, 28), s.Kind, float64(s.Bitrate)/1000, s.Losses, s.RTT, rate, frames, bytes)
+			truncate(name, 28), s.Kind, float64(s.Bitrate)/1000, s.Losses, s.RTT, rate, frames, size)
 	}
 	return b.String()
 }
 
+// truncate shortens s to n runes, marking the cut with an ellipsis.
 func truncate(s string, n int) string {
-	if len(s) <= n {
+	r := []rune(s)
+	if len(r) <= n {
 		return s
 	}
-	return s[:n-1] + "…"
+	return string(r[:n-1]) + "…"
 }
 
 func viewOf(p conference.Participant) *participantView {
