@@ -27,7 +27,6 @@ type sfuMedia struct {
 	mu     sync.Mutex
 	closed bool
 	rooms  map[*Conference]*mediaRoom
-	timers map[*time.Timer]struct{} // delayed room closes after an end
 }
 
 func newSFUMedia(srv *Server) (*sfuMedia, error) {
@@ -37,10 +36,9 @@ func newSFUMedia(srv *Server) (*sfuMedia, error) {
 	}
 
 	return &sfuMedia{
-		srv:    srv,
-		eng:    eng,
-		rooms:  make(map[*Conference]*mediaRoom),
-		timers: make(map[*time.Timer]struct{}),
+		srv:   srv,
+		eng:   eng,
+		rooms: make(map[*Conference]*mediaRoom),
 	}, nil
 }
 
@@ -213,10 +211,18 @@ func (mr *mediaRoom) offerLock(pid string) *sync.Mutex {
 // participantGone closes the expelled participant's connection once the
 // close code had time to arrive. Called with c.mu held.
 func (m *sfuMedia) participantGone(c *Conference, pid string) {
-	if mr := m.lookup(c); mr != nil {
-		mr.endPending(pid)
-		mr.room.CloseAfter(pid, m.srv.opts.ExpelGrace)
+	mr := m.lookup(c)
+	if mr == nil {
+		return
 	}
+	mr.mu.Lock()
+	var open []*dcLink
+	if l := mr.links[pid]; l != nil {
+		open = append(open, l)
+	}
+	mr.mu.Unlock()
+	mr.endPending(pid)
+	m.closeLater(open, func() { mr.room.ClosePeer(pid) })
 }
 
 // endPending ends the channels of pid (of everyone when pid is "") that
@@ -232,31 +238,62 @@ func (mr *mediaRoom) endPending(pid string) {
 	}
 }
 
-// conferenceEnded closes the conference's room after the grace period.
-// Called with c.mu held; c.ended is already true, so no new room appears.
+// conferenceEnded closes the conference's room once the close codes had
+// time to arrive. Called with c.mu held; c.ended is already true, so no
+// new room appears.
 func (m *sfuMedia) conferenceEnded(c *Conference) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	mr, ok := m.rooms[c]
+	delete(m.rooms, c)
+	m.mu.Unlock()
 	if !ok {
 		return
 	}
-	delete(m.rooms, c)
-	if m.closed {
+	mr.mu.Lock()
+	open := make([]*dcLink, 0, len(mr.links))
+	for _, l := range mr.links {
+		open = append(open, l)
+	}
+	mr.mu.Unlock()
+	mr.endPending("")
+	m.closeLater(open, mr.room.Close)
+}
+
+// closeWait bounds how long closeLater waits for close codes to be
+// written before it starts the grace period anyway.
+const closeWait = 5 * time.Second
+
+// closeLater runs closeFn once the writers of links have returned (each
+// wrote its close code, or failed) and ExpelGrace has then passed, so the
+// codes are delivered before the connections close. Nothing runs once the
+// server closes; the engine closes everything then.
+func (m *sfuMedia) closeLater(links []*dcLink, closeFn func()) {
+	s := m.srv
+	if !s.enter() {
 		return
 	}
-	mr.endPending("")
-	var t *time.Timer
-	t = time.AfterFunc(m.srv.opts.ExpelGrace, func() {
-		m.mu.Lock()
-		_, pending := m.timers[t]
-		delete(m.timers, t)
-		m.mu.Unlock()
-		if pending {
-			mr.room.Close()
+	go func() {
+		defer s.leave()
+		bound := time.NewTimer(closeWait)
+		defer bound.Stop()
+	wait:
+		for _, l := range links {
+			select {
+			case <-l.done:
+			case <-bound.C:
+				break wait
+			case <-s.ctx.Done():
+				return
+			}
 		}
-	})
-	m.timers[t] = struct{}{}
+		grace := time.NewTimer(s.opts.ExpelGrace)
+		defer grace.Stop()
+		select {
+		case <-grace.C:
+			closeFn()
+		case <-s.ctx.Done():
+		}
+	}()
 }
 
 // dropTransport closes pid's peer connection abruptly.
@@ -278,10 +315,6 @@ func (m *sfuMedia) reselect(c *Conference) {
 func (m *sfuMedia) close() error {
 	m.mu.Lock()
 	m.closed = true
-	for t := range m.timers {
-		t.Stop()
-	}
-	m.timers = nil
 	m.rooms = nil
 	m.mu.Unlock()
 
