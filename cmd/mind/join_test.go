@@ -75,7 +75,7 @@ func newJoinFixture(t *testing.T) *joinFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := conf.CreateParticipant(transport.CreateParticipantRequest{Name: "Other"})
+	other, err := conf.CreateParticipant(transport.CreateParticipantRequest{Name: "Other", Role: transport.RoleSpeaker})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,25 +273,28 @@ func TestJoinPublishesAndRecords(t *testing.T) {
 		t.Fatal("testdata/media not found")
 	}
 
-	// One participant publishes two simulcast layers and audio, and a
-	// secondary video; the other records what it receives.
+	// The recorder joins first and picks up the streams as they appear;
+	// the publisher then sends two simulcast layers and audio, and a
+	// secondary video.
 	//
 	// H.264 files are left out: the session's publication of an H.264
 	// track is refused by pion ("codec is not supported by remote")
 	// against the reference server for now.
+	recOut, recErr, recDone := startJoin(ctx, "--uri", f.conf.URI(), "--token", f.p.Token,
+		"--record", dir, "--json", "--stats", "100ms")
+	waitFor(ctx, t, recOut, `"event":"recording"`) // the conference stream
 	pubOut, pubErr, pubDone := startJoin(ctx, "--uri", f.conf.URI(), "--token", f.other.Token,
 		"--publish", filepath.Join(samples, "video-160x90.ivf"),
 		"--publish", filepath.Join(samples, "video-320x180.ivf"),
 		"--publish", filepath.Join(samples, "audio.ogg"),
 		"--secondary", filepath.Join(samples, "video-320x180.ivf"))
 	waitFor(ctx, t, pubOut, "publishing")
-	recOut, recErr, recDone := startJoin(ctx, "--uri", f.conf.URI(), "--token", f.p.Token,
-		"--record", dir, "--json", "--stats", "100ms")
 
 	// Wait until the recorder's statistics show frames of both kinds of
 	// the publisher's primary stream.
 	waitForRecorded(ctx, t, recOut, "Other#primary", 2)
 	waitForRecorded(ctx, t, recOut, "Other#secondary", 1)
+	waitForRecorded(ctx, t, recOut, "conference", 2) // a speaker's primary stream
 
 	if err := f.conf.End(); err != nil {
 		t.Fatal(err)
