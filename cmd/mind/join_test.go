@@ -296,6 +296,15 @@ func TestJoinPublishesAndRecords(t *testing.T) {
 	waitForRecorded(ctx, t, recOut, "Other#secondary", 1)
 	waitForRecorded(ctx, t, recOut, "conference", 2) // a speaker's primary stream
 
+	// A participant that joins later finds the streams already there.
+	late, err := f.conf.CreateParticipant(transport.CreateParticipantRequest{Name: "Late"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lateOut, lateErr, lateDone := startJoin(ctx, "--uri", f.conf.URI(), "--token", late.Token,
+		"--record", t.TempDir(), "--json", "--stats", "100ms")
+	waitForRecorded(ctx, t, lateOut, "Other#primary", 2)
+
 	if err := f.conf.End(); err != nil {
 		t.Fatal(err)
 	}
@@ -304,6 +313,9 @@ func TestJoinPublishesAndRecords(t *testing.T) {
 	}
 	if code := waitExit(ctx, t, pubDone, pubErr); code != exitEnded {
 		t.Fatalf("publisher exit %d; stderr %q", code, pubErr.String())
+	}
+	if code := waitExit(ctx, t, lateDone, lateErr); code != exitEnded {
+		t.Fatalf("late recorder exit %d; stderr %q", code, lateErr.String())
 	}
 
 	for name, mime := range map[string]string{
