@@ -165,3 +165,57 @@ func TestGoAPIErrors(t *testing.T) {
 		t.Errorf("snapshot after end: %+v", got)
 	}
 }
+
+// TestLimitsAndHandshake covers refusals that must leave no trace: overlong
+// names and messages, empty names at creation, and a WebSocket handshake
+// that is authenticated but malformed (it must not flip presence).
+func TestLimitsAndHandshake(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.conf
+	b := base(c)
+	app := f.srv.ApplicationToken()
+	dialWS(t, c, app)
+	before := c.Snapshot()
+	logBefore := len(c.Notifications(""))
+
+	long := strings.Repeat("<", MaxNameLength+1)
+	wantStatus(t, http.StatusBadRequest, http.MethodPatch, b+"/participants/"+f.att.ID, f.att.Token,
+		map[string]string{"name": long})
+	wantStatus(t, http.StatusBadRequest, http.MethodPatch, b+"/", f.mod.Token, map[string]string{"name": long})
+	wantStatus(t, http.StatusBadRequest, http.MethodPost, b+"/participants", app, map[string]string{"name": ""})
+	wantStatus(t, http.StatusBadRequest, http.MethodPost, b+"/participants", app, map[string]string{"name": long})
+	wantStatus(t, http.StatusBadRequest, http.MethodPost, b+"/messages", f.att.Token,
+		transport.MessageRequest{SendTo: c.ID(), Text: strings.Repeat("x", MaxMessageLength+1)})
+
+	req, err := http.NewRequestWithContext(testContext(t), http.MethodGet, b+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+f.att.Token)
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "websocket")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("handshake without a key: status %d, want 400", resp.StatusCode)
+	}
+
+	if after := c.Snapshot(); !reflect.DeepEqual(before, after) {
+		t.Fatalf("state changed:\nbefore %+v\nafter  %+v", before, after)
+	}
+	if got := len(c.Notifications("")); got != logBefore {
+		t.Fatalf("the application was notified %d times", got-logBefore)
+	}
+
+	// Angle brackets are not escaped into six bytes each.
+	wantStatus(t, http.StatusOK, http.MethodPatch, b+"/participants/"+f.att.ID, f.att.Token,
+		map[string]string{"name": "<b>"})
+	l := c.Notifications("")
+	if len(l) != logBefore+1 || !strings.Contains(l[len(l)-1], `"name":"<b>"`) {
+		t.Fatalf("notifications %q", l[logBefore:])
+	}
+}

@@ -1,7 +1,6 @@
 package mindtest
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -72,7 +71,7 @@ func encode(t transport.NotificationType, location string, resource any) string 
 		// Only the server's own DTOs are encoded here; they always marshal.
 		panic(fmt.Sprintf("mindtest: encoding a notification: %v", err))
 	}
-	b, err := json.Marshal(n)
+	b, err := transport.Marshal(n)
 	if err != nil {
 		panic(fmt.Sprintf("mindtest: encoding a notification: %v", err))
 	}
@@ -212,10 +211,22 @@ func (c *Conference) summary(caller string) (transport.Conference, error) {
 	return c.conferenceDTOLocked(), nil
 }
 
-// validName rejects empty and blank names.
+// MaxNameLength is the longest conference or participant name the server
+// accepts, in bytes. Longer names are refused with 400, so that no single
+// change can produce a notification larger than a data channel message.
+const MaxNameLength = 256
+
+// MaxMessageLength is the longest message text the server accepts, in
+// bytes.
+const MaxMessageLength = 16 << 10
+
+// validName rejects empty, blank and overlong names.
 func validName(name string) error {
 	if strings.TrimSpace(name) == "" {
 		return fmt.Errorf("%w: empty name", ErrInvalid)
+	}
+	if len(name) > MaxNameLength {
+		return fmt.Errorf("%w: name longer than %d bytes", ErrInvalid, MaxNameLength)
 	}
 
 	return nil
@@ -356,8 +367,12 @@ func (c *Conference) participantDTO(id string) (transport.Participant, error) {
 }
 
 // createParticipant adds a participant (A5) with the defaults of protocol
-// §13 for missing fields. An empty name is allowed at creation.
+// §13 for missing fields. The Go helper allows an empty name; the HTTP
+// handler (A5) refuses it.
 func (c *Conference) createParticipant(req transport.CreateParticipantRequest) (transport.ParticipantWithToken, error) {
+	if len(req.Name) > MaxNameLength {
+		return transport.ParticipantWithToken{}, fmt.Errorf("%w: name longer than %d bytes", ErrInvalid, MaxNameLength)
+	}
 	dto := transport.Participant{
 		ID:       newUUID(),
 		Name:     req.Name,
@@ -412,6 +427,9 @@ func (c *Conference) sendMessage(actor string, req transport.MessageRequest) (tr
 	if _, err := c.checkLocked(actor); err != nil {
 		return transport.Message{}, err
 	}
+	if len(req.Text) > MaxMessageLength {
+		return transport.Message{}, fmt.Errorf("%w: text longer than %d bytes", ErrInvalid, MaxMessageLength)
+	}
 	msg := transport.Message{
 		ID:         newUUID(),
 		SentBy:     actor,
@@ -426,7 +444,13 @@ func (c *Conference) sendMessage(actor string, req transport.MessageRequest) (tr
 
 	switch to := c.byID[req.SendTo]; {
 	case to != nil:
-		c.deliverLocked(to, text())
+		t := text()
+		c.deliverLocked(to, t)
+		if actor != "" && to.dto.Online {
+			// The application's socket sees every notification a
+			// participant sees (protocol §12.4), private messages included.
+			c.toApplicationLocked(t)
+		}
 	case req.SendTo == c.id:
 		t := text()
 		for _, p := range c.order {

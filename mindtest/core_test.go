@@ -179,7 +179,9 @@ func TestCreateConferenceOverHTTP(t *testing.T) {
 		t.Fatal("not on the server")
 	}
 
-	body = wantStatus(t, http.StatusCreated, http.MethodPost, appURL+"/", s.ApplicationToken(), "{}")
+	wantStatus(t, http.StatusBadRequest, http.MethodPost, appURL+"/", s.ApplicationToken(), "{}")
+	wantStatus(t, http.StatusBadRequest, http.MethodPost, appURL+"/", s.ApplicationToken(), `{"name":"  "}`)
+	body = wantStatus(t, http.StatusCreated, http.MethodPost, appURL+"/", s.ApplicationToken(), `{"name":"Defaults"}`)
 	if got := decodeJSON[transport.Conference](t, body); got.Layout != transport.LayoutMosaic {
 		t.Fatalf("default layout %q", got.Layout)
 	}

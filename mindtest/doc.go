@@ -29,11 +29,11 @@
 // # Status codes
 //
 // 400 for a malformed body or an invalid value (unknown role, language or
-// layout, an empty new name, an unknown target participant or message
-// recipient), 401 for a missing or invalid token, 403 when the caller's
+// layout, an empty or overlong name, an overlong message, an unknown
+// target participant or message recipient, a path that names no
+// resource), 401 for a missing or invalid token, 403 when the caller's
 // role forbids the operation, 404 only when the conference has ended or
-// the calling participant was expelled (and for paths that are no
-// resource at all), 405 for a method a resource does not have, 409 for a
+// the calling participant was expelled, 405 for a method a resource does not have, 409 for a
 // well-formed SDP offer that cannot be applied (wrong m-section layout),
 // 413 for a body over 1 MiB, 501 for SDP offers when the server runs with
 // [Options.SignallingOnly], 503 for requests racing [Server.Close].
@@ -42,13 +42,16 @@
 //
 // # Choices where the protocol leaves room
 //
-//   - Names may be empty when a conference or participant is created, but
-//     not when they are changed.
+//   - Names are at most [MaxNameLength] bytes and message texts at most
+//     [MaxMessageLength] bytes, so that every notification fits in one
+//     data channel message. The Go helpers [Server.CreateConference] and
+//     [Conference.CreateParticipant] accept empty names for convenience;
+//     the HTTP API does not.
 //   - A conference-wide message is not echoed to its sender.
-//   - The application's WebSocket receives every conference and
-//     participant notification, messages sent to the conference, and
-//     messages sent to the application; private messages between
-//     participants and the application's own messages are not echoed to it.
+//   - The application's WebSocket receives every notification any
+//     participant receives (private messages between participants
+//     included) and the messages sent to the application; the
+//     application's own messages are not echoed to it.
 //   - A participant may hold several notification channels at once; it is
 //     online while any of them is open, and each gets every notification.
 //   - A receiver that falls 16,384 notifications behind is dropped like a

@@ -120,7 +120,7 @@ func TestFanOut(t *testing.T) {
 	// Messages (R7): to a participant, to the conference, to the application.
 	wantStatus(t, http.StatusOK, http.MethodPost, b+"/messages", f.att.Token,
 		transport.MessageRequest{SendTo: f.spk.ID, Text: "psst"})
-	add(seen{transport.Created, "", f.att.ID + ":psst"}, &wantSpk)
+	add(seen{transport.Created, "", f.att.ID + ":psst"}, &wantApp, &wantSpk)
 	wantStatus(t, http.StatusOK, http.MethodPost, b+"/messages", f.spk.Token,
 		transport.MessageRequest{SendTo: c.ID(), Text: "hi all"})
 	add(seen{transport.Created, "", f.spk.ID + ":hi all"}, &wantApp, &wantMod, &wantAtt)

@@ -34,6 +34,10 @@ func (s *Server) handleApplication(w http.ResponseWriter, r *http.Request, appID
 	if layout == "" {
 		layout = req.RecordingLayout
 	}
+	if err := validName(req.Name); err != nil {
+		writeModelError(w, err)
+		return
+	}
 	c, err := s.CreateConference(req.Name, layout)
 	if err != nil {
 		writeModelError(w, err)
@@ -156,6 +160,10 @@ func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request, cl c
 
 	var req transport.CreateParticipantRequest
 	if err := decodeBody(body, &req); err != nil {
+		writeModelError(w, err)
+		return
+	}
+	if err := validName(req.Name); err != nil {
 		writeModelError(w, err)
 		return
 	}

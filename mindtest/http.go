@@ -246,7 +246,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
 	segs := strings.Split(path, "/")
 	for _, seg := range segs {
 		if seg == "" {
-			writeError(w, http.StatusNotFound, "no such resource")
+			writeError(w, http.StatusBadRequest, "no such resource")
 			return
 		}
 	}
@@ -284,7 +284,7 @@ func (s *Server) routeShape(w http.ResponseWriter, r *http.Request, segs []strin
 		(len(segs) == 4 && segs[2] == "participants") ||
 		(len(segs) == 4 && segs[2] == "recording" && (segs[3] == "start" || segs[3] == "stop"))
 	if !known {
-		writeError(w, http.StatusNotFound, "no such resource")
+		writeError(w, http.StatusBadRequest, "no such resource")
 		return caller{}, false
 	}
 

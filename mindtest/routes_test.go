@@ -72,7 +72,7 @@ func TestRoutesAndRoles(t *testing.T) {
 		{"A9 application", http.MethodPost, b + "/recording/start", app, "{}", 204},
 		{"A9 application, empty body", http.MethodPost, b + "/recording/stop", app, nil, 204},
 		{"wrong method", http.MethodPut, b + "/", mod, nil, 405},
-		{"unknown route", http.MethodGet, b + "/nothing", mod, nil, 404},
+		{"unknown route", http.MethodGet, b + "/nothing", mod, nil, 400},
 		{"expelled caller", http.MethodGet, b + "/?detailed=true", victim.Token, nil, 404},
 		{"token of another conference", http.MethodGet, otherConf + "/", mod, nil, 401},
 		{"unknown conference", http.MethodGet, otherConf, app, nil, 404},

@@ -2,7 +2,9 @@ package mindtest
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,6 +15,12 @@ import (
 // closes. The receiver is attached before the upgrade completes, so no
 // change committed after the client sees the handshake can be missed.
 func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, cl caller) {
+	// A handshake the library would refuse must not flip presence: check
+	// it before attaching.
+	if reason := badHandshake(r); reason != "" {
+		writeError(w, http.StatusBadRequest, reason)
+		return
+	}
 	rcv := newReceiver(cl.pid, "websocket")
 	if err := cl.conf.attach(rcv); err != nil {
 		writeModelError(w, err)
@@ -129,4 +137,33 @@ func closeReason(code int) string {
 	default:
 		return ""
 	}
+}
+
+// badHandshake returns why r is not a WebSocket opening handshake
+// (RFC 6455 §4.2.1), or "" when it is one.
+func badHandshake(r *http.Request) string {
+	if !headerHasToken(r.Header, "Connection", "upgrade") {
+		return "websocket: Connection header must contain upgrade"
+	}
+	if r.Header.Get("Sec-WebSocket-Version") != "13" {
+		return "websocket: unsupported Sec-WebSocket-Version"
+	}
+	key, err := base64.StdEncoding.DecodeString(r.Header.Get("Sec-WebSocket-Key"))
+	if err != nil || len(key) != 16 {
+		return "websocket: invalid Sec-WebSocket-Key"
+	}
+	return ""
+}
+
+// headerHasToken reports whether a comma-separated header contains token,
+// ignoring case.
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for part := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(part), token) {
+				return true
+			}
+		}
+	}
+	return false
 }

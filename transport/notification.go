@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -98,17 +99,31 @@ func ParticipantLocation(id string) string { return ParticipantsPrefix + id }
 func MessageLocation(id string) string { return MessagesPrefix + id }
 
 // NewNotification builds a notification whose resource is v encoded as JSON
-// (v nil gives no resource).
+// (v nil gives no resource). Characters such as < and & are written as
+// they are, not escaped, so a resource is never larger than its text.
 func NewNotification(t NotificationType, location string, v any) (Notification, error) {
 	n := Notification{Type: t, Location: location}
 	if v != nil {
-		b, err := json.Marshal(v)
+		b, err := Marshal(v)
 		if err != nil {
 			return Notification{}, err
 		}
 		n.Resource = b
 	}
 	return n, nil
+}
+
+// Marshal encodes v as compact JSON without HTML escaping (the Mind API
+// carries JSON, not HTML). Unlike json.Marshal it does not turn <, > and &
+// into six-byte escapes.
+func Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // DecodeNotification decodes one notification. It requires a JSON object
