@@ -37,6 +37,9 @@ type mediaEngine interface {
 	conferenceEnded(c *Conference)
 	// dropTransport closes pid's peer connection abruptly (a fault).
 	dropTransport(c *Conference, pid string)
+	// closeDataChannel closes only pid's data channel, without a close
+	// code (a fault). It fails with ErrOffline when there is none.
+	closeDataChannel(c *Conference, pid string) error
 	// reselect is called (with the conference lock held, so it must not
 	// block or call back into c) when something the conference-stream
 	// selector looks at changed: roles, priorities, presence, media flags.
@@ -54,5 +57,8 @@ func (noMedia) answer(context.Context, *Conference, string, string) (string, err
 func (noMedia) participantGone(*Conference, string) {}
 func (noMedia) conferenceEnded(*Conference)         {}
 func (noMedia) dropTransport(*Conference, string)   {}
-func (noMedia) reselect(*Conference)                {}
-func (noMedia) close() error                        { return nil }
+func (noMedia) closeDataChannel(*Conference, string) error {
+	return ErrOffline
+}
+func (noMedia) reselect(*Conference) {}
+func (noMedia) close() error         { return nil }

@@ -1,6 +1,9 @@
 package mindtest
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+)
 
 // SDPExchange is one SDP offer a participant posted (R2) and the answer
 // the server returned; Answer is empty when the offer was refused.
@@ -48,6 +51,19 @@ func (c *Conference) recordDistortion(pid, text string) {
 		c.distorted = make(map[string][]string)
 	}
 	c.distorted[pid] = append(c.distorted[pid], text)
+}
+
+// CloseDataChannel closes a participant's WebRTC data channel without a
+// close code, as a fault would, and leaves its peer connection open. The
+// participant goes offline unless a WebSocket keeps it online. It fails
+// with ErrNotFound for an unknown participant and ErrOffline when it has
+// no peer connection.
+func (c *Conference) CloseDataChannel(participantID string) error {
+	if _, ok := c.Participant(participantID); !ok {
+		return fmt.Errorf("%w: participant", ErrNotFound)
+	}
+
+	return c.srv.media.closeDataChannel(c, participantID)
 }
 
 // checkLive reports, like checkLocked, whether the conference is live and

@@ -303,6 +303,19 @@ func (m *sfuMedia) dropTransport(c *Conference, pid string) {
 	}
 }
 
+// closeDataChannel closes pid's data channel but not its peer connection.
+func (m *sfuMedia) closeDataChannel(c *Conference, pid string) error {
+	mr := m.lookup(c)
+	if mr == nil {
+		return ErrOffline
+	}
+	if err := mr.room.CloseDataChannel(pid); err != nil {
+		return fmt.Errorf("%w: %w", ErrOffline, err)
+	}
+
+	return nil
+}
+
 // reselect asks the room of c to choose the conference stream again.
 // Called with c.mu held.
 func (m *sfuMedia) reselect(c *Conference) {

@@ -2,6 +2,7 @@ package mindtest
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -672,4 +673,42 @@ func TestConferenceStreamFollowsPriority(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(ctx, t, "the speaker's video", func() bool { return att.lastWidth("conference") == 320 })
+}
+
+// TestCloseDataChannelFault: only the channel closes, without a code; the
+// participant goes offline and can reconnect.
+func TestCloseDataChannelFault(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := testContext(t)
+	if err := f.conf.CloseDataChannel(f.att.ID); !errors.Is(err, ErrOffline) {
+		t.Fatalf("without a connection: %v", err)
+	}
+	cl := newRTCClient(t, f.conf, f.att.Token)
+	cl.connect(ctx)
+	if err := f.conf.WaitOnline(ctx, f.att.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.conf.CloseDataChannel(f.att.ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-cl.dcDone:
+	case <-ctx.Done():
+		t.Fatal("the data channel did not close")
+	}
+	if err := f.conf.WaitOnline(ctx, f.att.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-cl.msgs:
+		t.Fatalf("got %q", m)
+	default:
+	}
+
+	again := newRTCClient(t, f.conf, f.att.Token)
+	again.connect(ctx)
+	if err := f.conf.WaitOnline(ctx, f.att.ID, true); err != nil {
+		t.Fatal(err)
+	}
 }
