@@ -712,3 +712,38 @@ func TestCloseDataChannelFault(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMediaFlagsClearedWithTheConnection: a participant kept online by a
+// WebSocket stops publishing when its data channel closes, and the others
+// are told.
+func TestMediaFlagsClearedWithTheConnection(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := testContext(t)
+	other := dialWS(t, f.conf, f.mod.Token)
+	dialWS(t, f.conf, f.spk.Token)
+	cl := newRTCClient(t, f.conf, f.spk.Token)
+	cl.connect(ctx)
+	cl.addPublications(true)
+	cl.negotiate(ctx)
+	if p, _ := f.conf.Participant(f.spk.ID); !p.Media.Audio || !p.Media.Video {
+		t.Fatalf("flags %+v", p.Media)
+	}
+
+	if err := f.conf.CloseDataChannel(f.spk.ID); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		n := other.nextNotification(t)
+		if n.Location != transport.ParticipantLocation(f.spk.ID) {
+			continue
+		}
+		p := decodeJSON[transport.Participant](t, n.Resource)
+		if !p.Online {
+			t.Fatal("offline while its WebSocket is open")
+		}
+		if !p.Media.Audio && !p.Media.Video {
+			break
+		}
+	}
+}
