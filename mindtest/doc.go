@@ -24,7 +24,7 @@
 // [Conference.MessagesToApplication], [Conference.SDPLog],
 // [Conference.DistortionReports]) and inject faults
 // ([Server.FailNext], [Server.DelayNext], [Conference.DropTransport],
-// [Conference.SendRaw]).
+// [Conference.CloseDataChannel], [Conference.SendRaw]).
 //
 // # Status codes
 //
