@@ -298,7 +298,7 @@ func (s *Session) resetConn() {
 	for _, sub := range m.subs {
 		for _, k := range sub.kinds {
 			if k != nil {
-				k.slot = nil
+				k.slot, k.avail = nil, false
 				k.audio.Reset()
 				k.video.Reset()
 			}
@@ -367,11 +367,20 @@ func available(c *conference.Conference, t Target, kind webrtc.RTPCodecType) (ok
 	return flags.Video, true
 }
 
-// syncSlots makes the receive slots match protocol §4.12: a slot exists for
-// each kind a subscription consumes while its stream has that kind. A
-// subscription whose participant left ends. A round is requested when
-// anything changed, unless quiet is set by a caller that requests one
-// itself.
+// syncSlots makes the receive slots follow protocol §4.12: a slot is
+// created for each kind a subscription consumes once its stream has that
+// kind, and a subscription whose participant left ends, releasing its
+// slots. A round is requested when anything changed, unless quiet is set
+// by a caller that requests one itself.
+//
+// Known deviation: when a publisher merely stops sending a kind, the slot
+// is kept (recvonly, the server sends nothing on it) instead of being
+// parked. pion v4.2.26 stops the receiver of a section answered inactive
+// for good, and the reference server keeps the SSRC of a slot's track, so
+// a parked slot that is reused later receives nothing. Slots released by
+// Subscription.Close or a participant's exit are parked as the protocol
+// says and have that problem when reused; the fix belongs in transport/rtc
+// (apply a parked slot's inactive answer as recvonly).
 func (s *Session) syncSlots(quiet bool) {
 	m := s.a.media
 	if m == nil || s.a.model == nil {
@@ -385,27 +394,37 @@ func (s *Session) syncSlots(quiet bool) {
 			if k == nil {
 				continue
 			}
-			want, exists := available(s.a.model, sub.target, k.kind)
+			avail, exists := available(s.a.model, sub.target, k.kind)
 			if !exists {
 				ended = true
-				want = false
+				avail = false
 			}
-			want = want && m.conn != nil
 			switch {
-			case want && k.slot == nil:
+			case avail && k.slot == nil && m.conn != nil:
 				slot, err := m.conn.conn.Subscribe(sub.target.Label(), k.kind, sub.limits)
 				if err != nil {
 					s.log.Warn("subscribe failed", "stream", sub.target.Label(), "err", err)
 					continue
 				}
-				k.slot = slot
+				k.slot, k.avail = slot, true
 				if p := m.pumps[slot.Mid()]; p != nil {
 					p.target.Store(k.counter)
 				}
 				m.detector.Register(k.mtid, time.Now())
 				changed = true
-			case !want && k.slot != nil:
-				s.releaseKind(k)
+			case k.slot != nil && avail != k.avail:
+				// The section stays in use while the publisher pauses (see
+				// subKind.avail); only the statistics and the distortion
+				// rules follow the flags. The new offer lets the server
+				// rebind the section.
+				k.avail = avail
+				if avail {
+					m.detector.Register(k.mtid, time.Now())
+				} else {
+					m.detector.Unregister(k.mtid)
+					k.audio.Reset()
+					k.video.Reset()
+				}
 				changed = true
 			}
 		}
@@ -430,7 +449,7 @@ func (s *Session) releaseKind(k *subKind) {
 		p.target.Store(nil)
 	}
 	_ = k.slot.Release()
-	k.slot = nil
+	k.slot, k.avail = nil, false
 	m.detector.Unregister(k.mtid)
 	k.audio.Reset()
 	k.video.Reset()

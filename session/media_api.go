@@ -102,6 +102,9 @@ type subKind struct {
 	kind    webrtc.RTPCodecType
 	counter *media.Counter
 	slot    *rtc.Slot // on the current connection; nil while parked
+	// avail: the stream has this kind now (protocol §4.12). The slot may
+	// outlive it, see syncSlots.
+	avail bool
 	mtid    string
 	audio   stats.AudioMeter
 	video   stats.VideoMeter

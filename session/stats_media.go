@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	rtpstats "github.com/pion/interceptor/pkg/stats"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/mindsdk/mindgo/event"
@@ -156,14 +157,17 @@ func (s *Session) subscriptionStats(
 	var distorted []string
 
 	for _, k := range sub.kinds {
-		if k == nil || k.slot == nil || conn == nil {
+		if k == nil || k.slot == nil || !k.avail || conn == nil {
 			continue
 		}
-		track, _ := k.slot.Track()
-		if track == nil {
-			continue
+		// A section that gets nothing yet (no track) counts as receiving
+		// nothing, which the distortion rules judge like any other silence.
+		var r rtpstats.Stats
+		var ssrc webrtc.SSRC
+		if track, _ := k.slot.Track(); track != nil {
+			ssrc = track.SSRC()
+			r, _ = conn.RTPStats(ssrc)
 		}
-		r, _ := conn.RTPStats(track.SSRC())
 		c := k.counter.Counters()
 		lost := uint64(max(r.InboundRTPStreamStats.PacketsLost, 0))
 
@@ -185,7 +189,7 @@ func (s *Session) subscriptionStats(
 		v, ok := k.video.Update(stats.VideoCounters{
 			Time: now, HasTrack: true, PairRTT: pairRTT,
 			Layers: []stats.VideoLayerCounters{{
-				ID:    strconv.FormatUint(uint64(track.SSRC()), 10),
+				ID:    strconv.FormatUint(uint64(ssrc), 10),
 				Bytes: r.InboundRTPStreamStats.BytesReceived, Packets: r.InboundRTPStreamStats.PacketsReceived, PacketsLost: lost, Frames: c.Frames,
 			}},
 		})

@@ -1,0 +1,138 @@
+package session_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mindsdk/mindgo/session"
+	"github.com/mindsdk/mindgo/transport"
+)
+
+func TestMediaFirstOfferIsDataChannelOnlyWithoutHostCandidates(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	alice := w.participant(t, "Alice", transport.RoleSpeaker)
+	a := w.joinMedia(t, alice, nil)
+	require.True(t, w.conf.Online(alice.ID))
+	require.NoError(t, a.Close())
+
+	log := w.conf.SDPLog(alice.ID)
+	require.GreaterOrEqual(t, len(log), 1)
+	first := log[0].Offer
+	assert.Equal(t, 1, strings.Count(first, "\r\nm="), "only the data channel section")
+	assert.Contains(t, first, "m=application")
+	for _, x := range log {
+		assert.NotContains(t, x.Offer, "typ host")
+	}
+}
+
+func TestMediaSlotFollowsThePublishersFlags(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	w := newWorld(t)
+	alice := w.participant(t, "Alice", transport.RoleSpeaker)
+	bob := w.participant(t, "Bob", transport.RoleSpeaker)
+	a := w.joinMedia(t, alice, nil)
+	b := w.joinMedia(t, bob, nil)
+
+	// Bob subscribes before Alice sends anything: nothing flows yet.
+	counter, sink := counterSink()
+	sub, err := b.Receive(ctx, session.PrimaryStream(alice.ID), session.ReceiveOptions{Video: counter})
+	require.NoError(t, err)
+
+	stream := testStream(t, 1)
+	require.NoError(t, a.SetPrimaryStream(ctx, stream))
+	waitCounts(ctx, t, sub, 0, 10)
+
+	// Alice stops: nothing more arrives, the subscription stays.
+	require.NoError(t, a.SetPrimaryStream(ctx, nil))
+	w.waitMedia(ctx, t, alice.ID, false, transport.MediaFlags{})
+	require.Eventually(t, func() bool {
+		p, ok := b.Conference().Participant(alice.ID)
+		return ok && !p.Media.Video
+	}, 5*time.Second, 10*time.Millisecond)
+	assert.NoError(t, sub.Err())
+	assert.False(t, sink.closed())
+
+	// Alice leaves: the subscription ends and its sink is closed.
+	require.NoError(t, a.Close())
+	select {
+	case <-sub.Done():
+	case <-ctx.Done():
+		t.Fatal("subscription not ended when its participant left")
+	}
+	assert.ErrorIs(t, sub.Err(), session.ErrStreamEnded)
+	assert.True(t, sink.closed())
+	require.NoError(t, sub.Close(), "closing an ended subscription is harmless")
+}
+
+func TestMediaDistortionReports(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	w := newWorld(t)
+	alice := w.participant(t, "Alice", transport.RoleSpeaker)
+	bob := w.participant(t, "Bob", transport.RoleAttendee)
+	a := w.joinMedia(t, alice, nil)
+	b := w.joinMedia(t, bob, nil)
+
+	// The conference stream has no video until Alice publishes: after the
+	// grace period Bob's subscription is distorted; once video flows and
+	// has been fine for a while, the distortion is reported.
+	counter, _ := counterSink()
+	_, err := b.Receive(ctx, session.ConferenceStream(), session.ReceiveOptions{Video: counter})
+	require.NoError(t, err)
+	select {
+	case <-time.After(3500 * time.Millisecond): // the grace period of protocol §4.3, plus ticks
+	case <-ctx.Done():
+		t.Fatal(ctx.Err())
+	}
+	require.NoError(t, a.SetPrimaryStream(ctx, testStream(t, 1)))
+
+	for {
+		var found string
+		for _, r := range w.conf.DistortionReports(bob.ID) {
+			if strings.HasPrefix(r, "1:conference#video:") {
+				found = r
+			}
+		}
+		if found != "" {
+			parts := strings.Split(found, ":")
+			require.Len(t, parts, 4)
+			assert.NotEqual(t, "0", parts[2])
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no distortion report; got %q", w.conf.DistortionReports(bob.ID))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func TestMediaRepublishOnTheSameConnection(t *testing.T) {
+	t.Skip("known issue: after a publication went inactive and sendonly again on the same " +
+		"connection, the reference server forwards its media only some of the time (pion " +
+		"emits no new track for the reused SSRC); see the session package notes")
+	t.Parallel()
+	ctx := testCtx(t)
+	w := newWorld(t)
+	alice := w.participant(t, "Alice", transport.RoleSpeaker)
+	bob := w.participant(t, "Bob", transport.RoleSpeaker)
+	a := w.joinMedia(t, alice, nil)
+	b := w.joinMedia(t, bob, nil)
+	counter, _ := counterSink()
+	sub, err := b.Receive(ctx, session.PrimaryStream(alice.ID), session.ReceiveOptions{Video: counter})
+	require.NoError(t, err)
+	stream := testStream(t, 1)
+	require.NoError(t, a.SetPrimaryStream(ctx, stream))
+	waitCounts(ctx, t, sub, 0, 10)
+	require.NoError(t, a.SetPrimaryStream(ctx, nil))
+	w.waitMedia(ctx, t, alice.ID, false, transport.MediaFlags{})
+	require.NoError(t, a.SetPrimaryStream(ctx, stream))
+	_, v := sub.Counts()
+	waitCounts(ctx, t, sub, 0, v.Frames+20)
+}
