@@ -105,9 +105,9 @@ type subKind struct {
 	// avail: the stream has this kind now (protocol §4.12). The slot may
 	// outlive it, see syncSlots.
 	avail bool
-	mtid    string
-	audio   stats.AudioMeter
-	video   stats.VideoMeter
+	mtid  string
+	audio stats.AudioMeter
+	video stats.VideoMeter
 }
 
 // pump copies the packets of one received track into the counter of the

@@ -17,7 +17,7 @@ func TestMediaFirstOfferIsDataChannelOnlyWithoutHostCandidates(t *testing.T) {
 	w := newWorld(t)
 	alice := w.participant(t, "Alice", transport.RoleSpeaker)
 	a := w.joinMedia(t, alice, nil)
-	require.True(t, w.conf.Online(alice.ID))
+	require.NoError(t, w.conf.WaitOnline(testCtx(t), alice.ID, true))
 	require.NoError(t, a.Close())
 
 	log := w.conf.SDPLog(alice.ID)

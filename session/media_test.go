@@ -133,7 +133,7 @@ func TestMediaPrimaryStreamIsRecorded(t *testing.T) {
 
 	a := w.joinMedia(t, alice, nil)
 	b := w.joinMedia(t, bob, nil)
-	require.True(t, w.conf.Online(alice.ID))
+	require.NoError(t, w.conf.WaitOnline(ctx, alice.ID, true))
 
 	require.NoError(t, a.SetPrimaryStream(ctx, testStream(t, 1)))
 	w.waitMedia(ctx, t, alice.ID, false, transport.MediaFlags{Audio: true, Video: true})
