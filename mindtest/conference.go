@@ -37,6 +37,7 @@ type Conference struct {
 	changed   chan struct{}            // closed and replaced on presence changes
 	sdp       map[string][]SDPExchange // offers and answers per participant
 	distorted map[string][]string      // distortion reports per participant
+	joins     uint64                   // counts participants coming online
 }
 
 // participant is the server-side state of one participant.
@@ -46,6 +47,7 @@ type participant struct {
 	// pending are data channels still opening: they queue notifications
 	// (written once the channel opens) but do not make p online.
 	pending []*receiver
+	joined  uint64   // when p last came online, from Conference.joins
 	log     []string // texts queued to this participant, in order
 }
 

@@ -67,9 +67,9 @@
 // "conference" stream is a selector, not a mix: each receiver gets the
 // primary audio and video of one participant, the online speaker,
 // presenter or moderator with the highest priority that publishes that
-// kind (ties go to the one created first; nobody gets their own audio).
-// The choice is made again when roles, priorities, presence or media
-// change, and at least every 250 ms.
+// kind (ties go to the one that came online first; nobody gets their own
+// audio). The choice is made again when roles, priorities, presence or
+// media change, and at least every 250 ms.
 //
 // Media flags follow each accepted offer (positions 1–4) and are set
 // before the answer is returned. A participant that publishes and then

@@ -537,8 +537,9 @@ func (k *dcSink) abort() {
 // selectConference is the conference-stream selector of the room (see
 // the package documentation): among the publishers of primary media of
 // the kind, the online speaker, presenter or moderator with the highest
-// priority wins, ties going to the one created first. Nobody hears their
-// own audio. It runs on the room's goroutine and only takes c.mu.
+// priority wins, ties going to the one that came online first. Nobody
+// hears their own audio. It runs on the room's goroutine and only takes
+// c.mu.
 func (c *Conference) selectConference(receiver string, kind sfu.Kind, publishers []string) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -556,7 +557,8 @@ func (c *Conference) selectConference(receiver string, kind sfu.Kind, publishers
 		default:
 			continue
 		}
-		if best == nil || p.dto.Priority > best.dto.Priority {
+		if best == nil || p.dto.Priority > best.dto.Priority ||
+			(p.dto.Priority == best.dto.Priority && p.joined < best.joined) {
 			best = p
 		}
 	}

@@ -460,30 +460,34 @@ func TestConferenceSelector(t *testing.T) {
 	for _, p := range f.conf.order {
 		p.dto.Online = true
 	}
+	// The speaker came online before the moderator.
+	f.conf.byID[f.spk.ID].joined = 1
+	f.conf.byID[f.mod.ID].joined = 2
+	f.conf.byID[f.att.ID].joined = 3
 	f.conf.mu.Unlock()
 
-	// Equal priorities: the first created wins; attendees never do;
-	// nobody hears themselves.
-	if got := f.conf.selectConference(f.att.ID, sfu.Video, ids); got != f.mod.ID {
+	// Equal priorities: the first to come online wins; attendees never
+	// do; nobody hears themselves.
+	if got := f.conf.selectConference(f.att.ID, sfu.Video, ids); got != f.spk.ID {
 		t.Fatalf("video: %s", got)
 	}
-	if got := f.conf.selectConference(f.mod.ID, sfu.Audio, ids); got != f.spk.ID {
+	if got := f.conf.selectConference(f.spk.ID, sfu.Audio, ids); got != f.mod.ID {
 		t.Fatalf("own audio: %s", got)
 	}
 	if got := f.conf.selectConference(f.mod.ID, sfu.Audio, []string{f.att.ID, f.mod.ID}); got != "" {
 		t.Fatalf("attendee chosen: %s", got)
 	}
 	prio := 5.0
-	if _, err := f.conf.UpdateParticipant(f.spk.ID, transport.ParticipantPatch{Priority: &prio}); err != nil {
+	if _, err := f.conf.UpdateParticipant(f.mod.ID, transport.ParticipantPatch{Priority: &prio}); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.conf.selectConference(f.att.ID, sfu.Video, ids); got != f.spk.ID {
+	if got := f.conf.selectConference(f.att.ID, sfu.Video, ids); got != f.mod.ID {
 		t.Fatalf("after priority: %s", got)
 	}
 	f.conf.mu.Lock()
-	f.conf.byID[f.spk.ID].dto.Online = false
+	f.conf.byID[f.mod.ID].dto.Online = false
 	f.conf.mu.Unlock()
-	if got := f.conf.selectConference(f.att.ID, sfu.Video, ids); got != f.mod.ID {
+	if got := f.conf.selectConference(f.att.ID, sfu.Video, ids); got != f.spk.ID {
 		t.Fatalf("offline chosen: %s", got)
 	}
 }

@@ -69,6 +69,8 @@ func (c *Conference) attachLocked(p *participant, r *receiver) {
 	p.receivers = append(p.receivers, r)
 	if !p.dto.Online {
 		p.dto.Online = true
+		c.joins++
+		p.joined = c.joins
 		c.fanoutLocked(encode(transport.Updated, transport.ParticipantLocation(p.dto.ID), p.dto), p.dto.ID)
 		c.presenceChangedLocked()
 		c.srv.media.reselect(c)
