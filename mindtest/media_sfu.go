@@ -415,6 +415,13 @@ func (mr *mediaRoom) DataChannelOpen(pid string) {
 // connection ended, so its data channel is no notification channel any
 // more, and it publishes nothing.
 func (mr *mediaRoom) DataChannelClosed(pid string) {
+	// Wait for an offer of pid in progress: it sets flags of its own, and
+	// the connection's end must come after them. Offers never wait for
+	// the room's goroutine, so this cannot deadlock.
+	lock := mr.offerLock(pid)
+	lock.Lock()
+	defer lock.Unlock()
+
 	mr.forget(pid)
 	if err := mr.c.setMedia(pid, transport.MediaFlags{}, transport.MediaFlags{}); err != nil {
 		mr.m.srv.log.Debug("mindtest: clearing media flags", "participant", pid, "err", err)
