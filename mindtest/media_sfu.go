@@ -17,9 +17,11 @@ import (
 // and one sfu.Room per conference, created on the conference's first
 // offer and closed when the conference ends or the server closes.
 //
-// Lock order: Conference.mu, then sfuMedia.mu, then mediaRoom.mu. No
-// method of the sfu package is called with sfuMedia.mu or mediaRoom.mu
-// held; the room's event methods never run with any of them held.
+// Lock order: Conference.mu, then Server.mu or sfuMedia.mu, then
+// mediaRoom.mu. Apart from Engine.NewRoom, no method of the sfu package is
+// called with sfuMedia.mu or mediaRoom.mu held, and none of them waits for
+// a room's goroutine; the room's event methods run with none of these
+// locks held.
 type sfuMedia struct {
 	srv *Server
 	eng *sfu.Engine
