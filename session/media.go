@@ -18,10 +18,6 @@ import (
 	"github.com/mindsdk/mindgo/transport/rtc"
 )
 
-// errConnectTimeout is the cause of a peer connection that did not open its
-// data channel within MediaOptions.ConnectTimeout.
-var errConnectTimeout = errors.New("mind: peer connection did not open in time")
-
 // mediaState is the media side of a session, owned by the actor. It is nil
 // for a signalling-only session. Only engine and opts are read outside the
 // actor (by dialMedia); they never change after Join.
@@ -40,6 +36,7 @@ type mediaState struct {
 	negRunning bool
 	negAgain   bool
 	negTimer   *time.Timer
+	launched   uint64 // rounds started on conn, numbered from 1
 
 	pubs [2]*publication // primary, secondary
 	subs []*Subscription // in creation order
@@ -83,8 +80,9 @@ type (
 	}
 	// negDone: a negotiation round on mc finished.
 	negDone struct {
-		mc  *mediaConn
-		err error
+		mc    *mediaConn
+		round uint64
+		err   error
 	}
 	// negRetry: the pause after a timed-out offer is over.
 	negRetry struct{ mc *mediaConn }
@@ -138,7 +136,7 @@ func iceServers(s ICEServers) []webrtc.ICEServer {
 // the connection is closed before returning.
 func dialMedia(ctx context.Context, s *Session, deliver func(note)) (carrier, error) {
 	m := s.a.media // engine and opts only: immutable after Join
-	ctx, cancel := context.WithTimeoutCause(ctx, m.opts.ConnectTimeout, errConnectTimeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, m.opts.ConnectTimeout, ErrConnectTimeout)
 	defer cancel()
 
 	opened := make(chan struct{})
@@ -176,8 +174,8 @@ func dialMedia(ctx context.Context, s *Session, deliver func(note)) (carrier, er
 
 	fail := func(step string, err error) (carrier, error) {
 		_ = mc.Close()
-		if c := context.Cause(ctx); c != nil && ctx.Err() != nil && errors.Is(c, errConnectTimeout) {
-			err = errConnectTimeout
+		if c := context.Cause(ctx); c != nil && ctx.Err() != nil && errors.Is(c, ErrConnectTimeout) {
+			err = ErrConnectTimeout
 		}
 		return nil, fmt.Errorf("mind: %s: %w", step, err)
 	}
@@ -286,7 +284,7 @@ func (s *Session) resetConn() {
 		return
 	}
 	m.conn = nil
-	m.negRunning, m.negAgain = false, false
+	m.negRunning, m.negAgain, m.launched = false, false, 0
 	if m.negTimer != nil {
 		m.negTimer.Stop()
 		m.negTimer = nil
@@ -298,7 +296,7 @@ func (s *Session) resetConn() {
 	for _, sub := range m.subs {
 		for _, k := range sub.kinds {
 			if k != nil {
-				k.slot, k.avail = nil, false
+				k.slot, k.avail, k.bindRound = nil, false, 0
 				k.audio.Reset()
 				k.video.Reset()
 			}
@@ -330,7 +328,7 @@ func (s *Session) onTrack(mid string, track *webrtc.TrackRemote) {
 		_ = media.Copy(p, track) // ends when the connection closes
 	}()
 
-	if k := s.kindByMid(mid); k != nil {
+	if k := s.kindByMid(mid); k != nil && k.bindRound == 0 {
 		p.target.Store(k.counter)
 	}
 }
@@ -406,10 +404,10 @@ func (s *Session) syncSlots(quiet bool) {
 					s.log.Warn("subscribe failed", "stream", sub.target.Label(), "err", err)
 					continue
 				}
-				k.slot, k.avail = slot, true
-				if p := m.pumps[slot.Mid()]; p != nil {
-					p.target.Store(k.counter)
-				}
+				// A reused section may still carry the stream it served
+				// before; its packets reach this subscription only after
+				// the round that offers the new binding.
+				k.slot, k.avail, k.bindRound = slot, true, m.launched+1
 				m.detector.Register(k.mtid, time.Now())
 				changed = true
 			case k.slot != nil && avail != k.avail:
@@ -449,7 +447,7 @@ func (s *Session) releaseKind(k *subKind) {
 		p.target.Store(nil)
 	}
 	_ = k.slot.Release()
-	k.slot, k.avail = nil, false
+	k.slot, k.avail, k.bindRound = nil, false, 0
 	m.detector.Unregister(k.mtid)
 	k.audio.Reset()
 	k.video.Reset()
@@ -495,5 +493,22 @@ func (s *Session) closeMedia(reason error) {
 func (s *Session) stopMediaConn() {
 	if m := s.a.media; m != nil && m.conn != nil {
 		_ = m.conn.Close()
+	}
+}
+
+// bindSlots connects the sections that round answered to their new
+// subscriptions.
+func (s *Session) bindSlots(round uint64) {
+	m := s.a.media
+	for _, sub := range m.subs {
+		for _, k := range sub.kinds {
+			if k == nil || k.slot == nil || k.bindRound == 0 || k.bindRound > round {
+				continue
+			}
+			k.bindRound = 0
+			if p := m.pumps[k.slot.Mid()]; p != nil {
+				p.target.Store(k.counter)
+			}
+		}
 	}
 }

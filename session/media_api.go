@@ -26,6 +26,10 @@ var (
 	// ErrStreamEnded: the remote stream of a subscription is gone for good
 	// (its participant left the conference).
 	ErrStreamEnded = errors.New("mind: the remote stream ended")
+	// ErrConnectTimeout: a peer connection did not open its data channel
+	// within MediaOptions.ConnectTimeout. Join fails with it; during
+	// recovery the next attempt follows.
+	ErrConnectTimeout = errors.New("mind: peer connection did not open in time")
 )
 
 // Target names a remote stream to receive (protocol §8.2): the conference
@@ -105,9 +109,12 @@ type subKind struct {
 	// avail: the stream has this kind now (protocol §4.12). The slot may
 	// outlive it, see syncSlots.
 	avail bool
-	mtid  string
-	audio stats.AudioMeter
-	video stats.VideoMeter
+	// bindRound: the negotiation round after which the slot's packets are
+	// this subscription's; 0 once bound.
+	bindRound uint64
+	mtid      string
+	audio     stats.AudioMeter
+	video     stats.VideoMeter
 }
 
 // pump copies the packets of one received track into the counter of the
@@ -135,10 +142,13 @@ func (p *pump) Close() error { return nil }
 type publication struct {
 	which  rtc.Publication
 	player *media.Player
-	cancel context.CancelFunc
-	audio  stats.AudioMeter
-	video  stats.VideoMeter
-	last   atomic.Pointer[event.StreamStatistics]
+	// width and height of the largest video layer, reported as the sent
+	// size since sent frames are not inspected.
+	width, height int
+	cancel        context.CancelFunc
+	audio         stats.AudioMeter
+	video         stats.VideoMeter
+	last          atomic.Pointer[event.StreamStatistics]
 }
 
 // call runs fn on the actor and waits for its result, the end of ctx or
@@ -185,7 +195,11 @@ func (s *Session) SetSecondaryStream(ctx context.Context, stream *media.Stream) 
 
 func (s *Session) setStream(ctx context.Context, which rtc.Publication, stream *media.Stream) error {
 	var player *media.Player
+	var width, height int
 	if stream != nil {
+		if stream.Video != nil {
+			width, height = stream.Video.Size()
+		}
 		id := "me#" + which.String()
 		p, err := media.NewPlayer(*stream, id)
 		if err != nil {
@@ -193,11 +207,11 @@ func (s *Session) setStream(ctx context.Context, which rtc.Publication, stream *
 		}
 		player = p
 	}
-	return s.call(ctx, func() error { return s.applyStream(which, player) })
+	return s.call(ctx, func() error { return s.applyStream(which, player, width, height) })
 }
 
 // applyStream runs on the actor.
-func (s *Session) applyStream(which rtc.Publication, player *media.Player) error {
+func (s *Session) applyStream(which rtc.Publication, player *media.Player, width, height int) error {
 	m := s.a.media
 	i := int(which) - 1
 	old := m.pubs[i]
@@ -217,7 +231,7 @@ func (s *Session) applyStream(which rtc.Publication, player *media.Player) error
 	m.pubs[i] = nil
 	m.pubStats[i].Store(nil)
 	if player != nil {
-		p := &publication{which: which, player: player}
+		p := &publication{which: which, player: player, width: width, height: height}
 		p.audio.Direction, p.video.Direction = stats.Sent, stats.Sent
 		ctx, cancel := context.WithCancel(s.ctx)
 		p.cancel = cancel

@@ -341,7 +341,7 @@ func TestMediaStatistics(t *testing.T) {
 	assert.False(t, ok)
 	require.Eventually(t, func() bool {
 		p, _ := a.PublicationStatistics(false)
-		return p.Video.Bitrate > 0 && p.Audio.Bitrate > 0
+		return p.Video.Bitrate > 0 && p.Audio.Bitrate > 0 && p.Video.Width == 640
 	}, 5*time.Second, 20*time.Millisecond)
 
 	require.NoError(t, b.Close())
@@ -464,6 +464,16 @@ func TestMediaJoinFailureLeavesNothing(t *testing.T) {
 	var se *session.StatusError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, http.StatusConflict, se.Code)
+	assert.False(t, w.conf.Online(alice.ID))
+
+	// An answer that comes too late for the connect timeout.
+	o := mediaOptions(t)
+	o.Media.ConnectTimeout = 300 * time.Millisecond
+	w.srv.DelayNext(1, 2*time.Second, func(r *http.Request) bool { return r.Method == http.MethodPost })
+	start := time.Now()
+	_, err = session.Join(ctx, w.conf.URI(), alice.Token, o)
+	require.ErrorIs(t, err, session.ErrConnectTimeout)
+	assert.Less(t, time.Since(start), 1900*time.Millisecond)
 	assert.False(t, w.conf.Online(alice.ID))
 
 	_, err = session.Join(ctx, w.conf.URI(), "wrong-token", mediaOptions(t))

@@ -34,7 +34,8 @@ func (s *Session) startRound() {
 // launchRound starts the goroutine of a round.
 func (s *Session) launchRound() {
 	m := s.a.media
-	mc, gen, timeout := m.conn, s.a.gen, m.opts.SDPTimeout
+	m.launched++
+	mc, gen, timeout, round := m.conn, s.a.gen, m.opts.SDPTimeout, m.launched
 
 	s.a.wg.Add(1)
 	go func() {
@@ -51,7 +52,7 @@ func (s *Session) launchRound() {
 			}
 			return mc.conn.ApplyAnswer(answer)
 		}()
-		s.box.put(note{gen: gen, kind: noteMedia, media: negDone{mc: mc, err: err}})
+		s.box.put(note{gen: gen, kind: noteMedia, media: negDone{mc: mc, round: round, err: err}})
 	}()
 }
 
@@ -68,6 +69,7 @@ func (s *Session) onNegDone(d negDone) {
 
 	switch {
 	case d.err == nil:
+		s.bindSlots(d.round)
 		if m.negAgain {
 			s.startRound()
 			return

@@ -103,9 +103,10 @@ func selectedPairRTT(conn *rtc.Conn) float64 {
 }
 
 // publicationStats computes the figures of a local publication from what
-// pion counted on its encodings. Sent frames and samples are not counted
-// (the players write straight into pion's tracks), so the audio rate uses
-// the protocol's 48-per-millisecond fallback and the video rate is 0.
+// pion counted on its encodings. Known gap: sent frames and samples are not
+// counted (the players write straight into pion's tracks), so the audio
+// rate uses the protocol's 48-per-millisecond fallback, the video rate is
+// 0 and the video size is that of the largest layer of the stream.
 func (s *Session) publicationStats(conn *rtc.Conn, p *publication, now time.Time, pairRTT float64) event.StreamStatistics {
 	prev := p.last.Load()
 	st := event.StreamStatistics{Label: "me#" + p.which.String(), Direction: stats.Sent}
@@ -114,7 +115,10 @@ func (s *Session) publicationStats(conn *rtc.Conn, p *publication, now time.Time
 	}
 
 	ac := stats.AudioCounters{Time: now, HasTrack: p.player.AudioTrack() != nil, PairRTT: pairRTT}
-	vc := stats.VideoCounters{Time: now, HasTrack: len(p.player.VideoTracks()) > 0, PairRTT: pairRTT}
+	vc := stats.VideoCounters{
+		Time: now, HasTrack: len(p.player.VideoTracks()) > 0, PairRTT: pairRTT,
+		TrackWidth: p.width, TrackHeight: p.height,
+	}
 	if conn != nil {
 		for _, e := range conn.PublicationEncodings(p.which) {
 			if !e.Active {
