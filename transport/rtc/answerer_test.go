@@ -48,6 +48,7 @@ type answerer struct {
 	received map[string]int                         // "mid/rid" → packets
 	streams  map[string]string                      // "mid/rid" → stream ID seen
 	ssrcs    map[string]webrtc.SSRC                 // "mid/rid" → SSRC seen
+	byCodec  map[string]int                         // "mid/rid mime" → packets
 
 	stop   chan struct{}
 	wg     sync.WaitGroup
@@ -102,6 +103,7 @@ func newAnswerer(t testing.TB, api *webrtc.API) *answerer {
 		received: make(map[string]int),
 		streams:  make(map[string]string),
 		ssrcs:    make(map[string]webrtc.SSRC),
+		byCodec:  make(map[string]int),
 		stop:     make(chan struct{}),
 	}
 	var once sync.Once
@@ -164,8 +166,11 @@ func (a *answerer) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiv
 		if _, _, err := track.Read(buf); err != nil {
 			return
 		}
+		// pion updates the track's codec from each packet's payload type.
+		mime := strings.ToLower(track.Codec().MimeType)
 		a.mu.Lock()
 		a.received[key]++
+		a.byCodec[key+" "+mime]++
 		a.mu.Unlock()
 	}
 }
@@ -176,6 +181,15 @@ func (a *answerer) packets(mid, rid string) int {
 	defer a.mu.Unlock()
 
 	return a.received[mid+"/"+rid]
+}
+
+// codecPackets returns how many packets of a codec (a MIME type) arrived
+// on mid with rid.
+func (a *answerer) codecPackets(mid, rid, mime string) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+
+	return a.byCodec[mid+"/"+rid+" "+strings.ToLower(mime)]
 }
 
 // sendLoop writes a packet on every slot track every 10 ms.

@@ -35,6 +35,10 @@
 //     implemented). pion does not stamp the mid and rid header extensions
 //     on outgoing packets, so the connection wraps every published track
 //     and does it itself; RTX is not offered.
+//   - A publication may send VP8 or H.264, whichever the track attached
+//     produces, and may switch codec on a live section; pion's
+//     interceptors keep describing the stream with the codec of the first
+//     track bound (see relayTrack.Bind in relay.go).
 //   - Statistics are pion's: [Conn.RTPStats] gives the statistics
 //     interceptor's per-SSRC counters (sent and received) and
 //     [Conn.GetStats] the transport and candidate pairs. pion produces no

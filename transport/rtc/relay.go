@@ -3,6 +3,7 @@ package rtc
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 
@@ -26,10 +27,15 @@ type relayTrack struct {
 	kind                   webrtc.RTPCodecType
 	logger                 *slog.Logger
 
-	mu     sync.Mutex
-	ctx    webrtc.TrackLocalContext // pion's binding; nil until Send
+	mu  sync.Mutex
+	ctx webrtc.TrackLocalContext // pion's binding; nil until Send
+	// codecs are the negotiated codecs (RTX left out) as pion offered
+	// them to Bind, before it narrowed ctx to the one Bind chose.
+	codecs []webrtc.RTPCodecParameters
 	source webrtc.TrackLocal
 	bound  *sourceContext // the source's binding, if any
+	// seq keeps the encoding's sequence numbers continuous across sources.
+	seq sequencer
 	// live is set once an applied answer accepted this encoding as sent;
 	// until then the source stays detached, so the server never gets RTP
 	// on a section it still believes inactive.
@@ -52,23 +58,37 @@ func (r *relayTrack) Kind() webrtc.RTPCodecType { return r.kind }
 
 // Bind is called by pion when the sender starts. It never fails because of
 // the source: a source that cannot bind is logged and stays detached.
+//
+// pion narrows the context to the one codec Bind returns as soon as Bind
+// returns, and the relay binds only once for the life of the connection
+// while sources come and go. So the relay keeps its own copy of every
+// negotiated codec and offers that list to each source it binds (see
+// [sourceContext.CodecParameters]); otherwise a source in any codec but
+// the first one answered could never attach. For pion itself, Bind returns
+// the codec of the source already set, if it can tell, else the first one.
+//
+// Known shortcoming: pion's interceptors (reports, NACK, statistics) keep
+// the codec returned here for the life of the sender, so after a source in
+// another codec attaches they describe the stream with the first codec.
+// Both video codecs run at 90 kHz and no RTX is offered, so what is sent
+// stays correct; only the codec those interceptors report is stale.
 func (r *relayTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 
-	var codec webrtc.RTPCodecParameters
+	var codecs []webrtc.RTPCodecParameters
 	for _, c := range ctx.CodecParameters() {
 		if !strings.EqualFold(c.MimeType, webrtc.MimeTypeRTX) {
-			codec = c
-
-			break
+			codecs = append(codecs, c)
 		}
 	}
-	if codec.MimeType == "" {
-		return codec, webrtc.ErrUnsupportedCodec
+	if len(codecs) == 0 {
+		return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
 	}
+	codec := preferredCodec(codecs, r.source)
 
 	r.ctx = ctx
+	r.codecs = codecs
 	if r.live && r.source != nil {
 		bound, err := r.bindSourceLocked()
 		if err != nil {
@@ -81,6 +101,27 @@ func (r *relayTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParamete
 	return codec, nil
 }
 
+// codecTrack is implemented by pion's static tracks, which know their
+// codec before they are bound.
+type codecTrack interface {
+	Codec() webrtc.RTPCodecCapability
+}
+
+// preferredCodec returns the first of codecs in the codec of src, when src
+// tells its codec and one matches, else the first of codecs.
+func preferredCodec(codecs []webrtc.RTPCodecParameters, src webrtc.TrackLocal) webrtc.RTPCodecParameters {
+	if t, ok := src.(codecTrack); ok {
+		want := t.Codec()
+		for _, c := range codecs {
+			if strings.EqualFold(c.MimeType, want.MimeType) && c.ClockRate == want.ClockRate {
+				return c
+			}
+		}
+	}
+
+	return codecs[0]
+}
+
 // Unbind is called by pion when the sender stops.
 func (r *relayTrack) Unbind(webrtc.TrackLocalContext) error {
 	r.mu.Lock()
@@ -88,6 +129,7 @@ func (r *relayTrack) Unbind(webrtc.TrackLocalContext) error {
 
 	err := r.unbindSourceLocked()
 	r.ctx = nil
+	r.codecs = nil
 
 	return err
 }
@@ -147,7 +189,7 @@ func (r *relayTrack) detachLocked() {
 }
 
 func (r *relayTrack) bindSourceLocked() (webrtc.RTPCodecParameters, error) {
-	bound := newSourceContext(r.ctx, r.mid, r.rid)
+	bound := newSourceContext(r.ctx, r.codecs, &r.seq, r.mid, r.rid)
 	codec, err := r.source.Bind(bound)
 	if err != nil {
 		return codec, fmt.Errorf("%w: bind %s track: %w", ErrInvalidTrack, r.kind, err)
@@ -171,11 +213,17 @@ func (r *relayTrack) unbindSourceLocked() error {
 type sourceContext struct {
 	webrtc.TrackLocalContext
 	id     string
+	codecs []webrtc.RTPCodecParameters
 	writer *stampWriter
 }
 
-func newSourceContext(ctx webrtc.TrackLocalContext, mid, rid string) *sourceContext {
-	w := &stampWriter{next: ctx.WriteStream(), mid: []byte(mid), rid: []byte(rid)}
+func newSourceContext(
+	ctx webrtc.TrackLocalContext, codecs []webrtc.RTPCodecParameters, seq *sequencer, mid, rid string,
+) *sourceContext {
+	w := &stampWriter{
+		next: ctx.WriteStream(), mid: []byte(mid), rid: []byte(rid),
+		seq: seqSpan{sequencer: seq},
+	}
 	for _, ext := range ctx.HeaderExtensions() {
 		switch ext.URI {
 		case sdp.SDESMidURI:
@@ -188,7 +236,13 @@ func newSourceContext(ctx webrtc.TrackLocalContext, mid, rid string) *sourceCont
 		w.ridID = 0
 	}
 
-	return &sourceContext{TrackLocalContext: ctx, id: ctx.ID() + ":" + rid, writer: w}
+	return &sourceContext{TrackLocalContext: ctx, id: ctx.ID() + ":" + rid, codecs: codecs, writer: w}
+}
+
+// CodecParameters returns every codec the answer accepted for the section,
+// not only the one pion's sender settled on (see [relayTrack.Bind]).
+func (c *sourceContext) CodecParameters() []webrtc.RTPCodecParameters {
+	return slices.Clone(c.codecs)
 }
 
 // ID distinguishes the encodings of one sender, which share pion's ID.
@@ -197,19 +251,22 @@ func (c *sourceContext) ID() string { return c.id }
 // WriteStream returns the stamping writer.
 func (c *sourceContext) WriteStream() webrtc.TrackLocalWriter { return c.writer }
 
-// stampWriter adds the mid and RID header extensions to every packet.
+// stampWriter adds the mid and RID header extensions to every packet and
+// renumbers it into the encoding's sequence.
 type stampWriter struct {
 	next         webrtc.TrackLocalWriter
 	midID, ridID uint8
 	mid, rid     []byte
+	seq          seqSpan
 }
 
 func (w *stampWriter) WriteRTP(header *rtp.Header, payload []byte) (int, error) {
-	if w.midID == 0 && w.ridID == 0 {
-		return w.next.WriteRTP(header, payload)
-	}
-	// The caller may reuse the header for other bindings: stamp a copy.
+	// The caller may reuse the header for other bindings: change a copy.
 	stamped := *header
+	stamped.SequenceNumber = w.seq.number(header.SequenceNumber)
+	if w.midID == 0 && w.ridID == 0 {
+		return w.next.WriteRTP(&stamped, payload)
+	}
 	stamped.Extensions = append(make([]rtp.Extension, 0, len(header.Extensions)+2), header.Extensions...)
 	if w.midID != 0 {
 		if err := stamped.SetExtension(w.midID, w.mid); err != nil {
@@ -223,6 +280,47 @@ func (w *stampWriter) WriteRTP(header *rtp.Header, payload []byte) (int, error) 
 	}
 
 	return w.next.WriteRTP(&stamped, payload)
+}
+
+// sequencer holds the last sequence number sent on one encoding. The SSRC
+// of an encoding never changes, but every application track numbers its
+// packets from its own random start, so a publication switched to a new
+// track would jump in the middle of the stream. The receiver's SRTP
+// context guesses the rollover counter from the sequence number, and a
+// jump of more than half the number space makes it guess wrong and drop
+// every packet that follows as unauthentic. Each binding is therefore
+// shifted to continue where the previous one stopped. RTP timestamps are
+// left as the tracks write them.
+type sequencer struct {
+	mu      sync.Mutex
+	started bool
+	last    uint16
+}
+
+// seqSpan renumbers the packets of one source binding: its offset is set
+// by its first packet.
+type seqSpan struct {
+	*sequencer
+	set    bool
+	offset uint16
+}
+
+func (s *seqSpan) number(seq uint16) uint16 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	if !s.set {
+		s.set = true
+		if s.started {
+			s.offset = s.last + 1 - seq
+		}
+	}
+	out := seq + s.offset
+	if !s.started || int16(out-s.last) > 0 { //nolint:gosec // serial number arithmetic
+		s.started, s.last = true, out
+	}
+
+	return out
 }
 
 func (w *stampWriter) Write(b []byte) (int, error) {
