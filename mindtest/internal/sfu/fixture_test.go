@@ -114,6 +114,7 @@ func TestFixtureOffersAccepted(t *testing.T) {
 		var parsed sdp.SessionDescription
 		require.NoError(t, parsed.UnmarshalString(answer), name)
 		ufrag := checkAnswer(t, name, o, &parsed)
+		checkAnswerCodecs(t, name, text, &parsed)
 		if i == 0 {
 			firstUfrag = ufrag
 		}
@@ -187,6 +188,65 @@ func checkAnswer(t *testing.T, name string, o *Offer, a *sdp.SessionDescription)
 	require.Positive(t, candidates, "%s: the answer must carry the server's candidates", name)
 
 	return ufrag
+}
+
+// checkAnswerCodecs verifies that every answered payload type was offered
+// in its section, with the same codec, and that every video section that
+// carries media accepts both VP8 and H.264 (42e01f, packetization-mode 1),
+// since Chromium sends H.264 when both are answered (protocol §4.13).
+func checkAnswerCodecs(t *testing.T, name, offerText string, a *sdp.SessionDescription) {
+	t.Helper()
+	var offer sdp.SessionDescription
+	require.NoError(t, offer.UnmarshalString(offerText), name)
+	for i, m := range a.MediaDescriptions {
+		if m.MediaName.Media == "application" {
+			continue
+		}
+		mid, _ := m.Attribute("mid")
+		offered := rtpmaps(offer.MediaDescriptions[i])
+		answered := rtpmaps(m)
+		for _, pt := range m.MediaName.Formats {
+			codec, ok := offered[pt]
+			require.True(t, ok, "%s mid %s: payload type %s was not offered", name, mid, pt)
+			require.Equal(t, codec, answered[pt], "%s mid %s: payload type %s", name, mid, pt)
+		}
+		if m.MediaName.Media != "video" || answerDirectionOf(m) == "inactive" {
+			continue
+		}
+		names := map[string]bool{}
+		for pt, codec := range answered {
+			codecName, _, _ := strings.Cut(codec, "/")
+			codecName = strings.ToUpper(codecName)
+			names[codecName] = true
+			if codecName == "H264" {
+				fmtp := fmtpOf(m, pt)
+				require.Contains(t, fmtp, "packetization-mode=1", "%s mid %s", name, mid)
+				require.Contains(t, fmtp, "profile-level-id=42e01f", "%s mid %s", name, mid)
+			}
+		}
+		require.True(t, names["VP8"] && names["H264"], "%s mid %s answers %v", name, mid, names)
+	}
+}
+
+// rtpmaps maps a section's payload types to their rtpmap codec.
+func rtpmaps(m *sdp.MediaDescription) map[string]string {
+	out := map[string]string{}
+	for _, v := range attributeValues(m, "rtpmap") {
+		pt, codec, _ := strings.Cut(v, " ")
+		out[pt] = codec
+	}
+
+	return out
+}
+
+func fmtpOf(m *sdp.MediaDescription, pt string) string {
+	for _, v := range attributeValues(m, "fmtp") {
+		if p, params, _ := strings.Cut(v, " "); p == pt {
+			return params
+		}
+	}
+
+	return ""
 }
 
 func answerDirectionOf(m *sdp.MediaDescription) string {
