@@ -86,6 +86,8 @@ type (
 	}
 	// negRetry: the pause after a timed-out offer is over.
 	negRetry struct{ mc *mediaConn }
+	// sessionGone: an offer got 404 and no close code explained it.
+	sessionGone struct{}
 	// statsTick: time for statistics (protocol §6.1).
 	statsTick struct{}
 	// mediaCall runs fn on the actor and replies with its error.
@@ -224,9 +226,8 @@ func (s *Session) onMediaNote(n note) {
 		s.onNegDone(e)
 	case negRetry:
 		s.onNegRetry(e.mc)
-		if e.mc == m.conn {
-			s.requestNegotiation()
-		}
+	case sessionGone:
+		s.expel()
 	}
 }
 
@@ -365,20 +366,13 @@ func available(c *conference.Conference, t Target, kind webrtc.RTPCodecType) (ok
 	return flags.Video, true
 }
 
-// syncSlots makes the receive slots follow protocol §4.12: a slot is
-// created for each kind a subscription consumes once its stream has that
-// kind, and a subscription whose participant left ends, releasing its
-// slots. A round is requested when anything changed, unless quiet is set
-// by a caller that requests one itself.
-//
-// Known deviation: when a publisher merely stops sending a kind, the slot
-// is kept (recvonly, the server sends nothing on it) instead of being
-// parked. pion v4.2.26 stops the receiver of a section answered inactive
-// for good, and the reference server keeps the SSRC of a slot's track, so
-// a parked slot that is reused later receives nothing. Slots released by
-// Subscription.Close or a participant's exit are parked as the protocol
-// says and have that problem when reused; the fix belongs in transport/rtc
-// (apply a parked slot's inactive answer as recvonly).
+// syncSlots makes the receive slots follow protocol §4.12: a slot exists
+// for each kind a subscription consumes while its stream has that kind;
+// it is parked when the publisher stops sending the kind and taken again
+// (the most recently parked of the kind first) when it starts. A
+// subscription whose participant left ends. A round is requested when
+// anything changed, unless quiet is set by a caller that requests one
+// itself.
 func (s *Session) syncSlots(quiet bool) {
 	m := s.a.media
 	if m == nil || s.a.model == nil {
@@ -410,19 +404,8 @@ func (s *Session) syncSlots(quiet bool) {
 				k.slot, k.avail, k.bindRound = slot, true, m.launched+1
 				m.detector.Register(k.mtid, time.Now())
 				changed = true
-			case k.slot != nil && avail != k.avail:
-				// The section stays in use while the publisher pauses (see
-				// subKind.avail); only the statistics and the distortion
-				// rules follow the flags. The new offer lets the server
-				// rebind the section.
-				k.avail = avail
-				if avail {
-					m.detector.Register(k.mtid, time.Now())
-				} else {
-					m.detector.Unregister(k.mtid)
-					k.audio.Reset()
-					k.video.Reset()
-				}
+			case !avail && k.slot != nil:
+				s.releaseKind(k)
 				changed = true
 			}
 		}

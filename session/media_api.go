@@ -106,8 +106,8 @@ type subKind struct {
 	kind    webrtc.RTPCodecType
 	counter *media.Counter
 	slot    *rtc.Slot // on the current connection; nil while parked
-	// avail: the stream has this kind now (protocol §4.12). The slot may
-	// outlive it, see syncSlots.
+	// avail: the slot is held because the stream has this kind (protocol
+	// §4.12).
 	avail bool
 	// bindRound: the negotiation round after which the slot's packets are
 	// this subscription's; 0 once bound.

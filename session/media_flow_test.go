@@ -57,6 +57,13 @@ func TestMediaSlotFollowsThePublishersFlags(t *testing.T) {
 	}, 5*time.Second, 10*time.Millisecond)
 	assert.NoError(t, sub.Err())
 	assert.False(t, sink.closed())
+	// Its receive section is parked: no offer section names the stream.
+	label := "a=msid:" + alice.ID + "#primary "
+	require.Eventually(t, func() bool {
+		log := w.conf.SDPLog(bob.ID)
+		last := log[len(log)-1]
+		return last.Answer != "" && !strings.Contains(last.Offer, label)
+	}, 5*time.Second, 20*time.Millisecond)
 
 	// Alice leaves: the subscription ends and its sink is closed.
 	require.NoError(t, a.Close())

@@ -7,6 +7,10 @@ import (
 	"github.com/mindsdk/mindgo/transport"
 )
 
+// goneGrace is how long a 404 on an offer waits for the close code that
+// explains it.
+const goneGrace = 500 * time.Millisecond
+
 // requestNegotiation asks for a negotiation round (protocol §4.5): it
 // starts one now unless one is in flight, in which case a single follow-up
 // covers this and any later request.
@@ -93,8 +97,17 @@ func (s *Session) onNegDone(d negDone) {
 			s.box.put(note{gen: gen, kind: noteMedia, media: negRetry{mc: mc}})
 		})
 	case errors.Is(d.err, ErrNotFound):
+		// The session is gone (quirk Q1). The server usually says why on
+		// the data channel (4000 or 4001) right before; give that a moment
+		// to arrive, then count it as an expulsion.
 		s.log.Warn("offer refused with 404: the session is gone")
-		s.expel()
+		gen := s.a.gen
+		if m.negTimer != nil {
+			m.negTimer.Stop()
+		}
+		m.negTimer = time.AfterFunc(goneGrace, func() {
+			s.box.put(note{gen: gen, kind: noteMedia, media: sessionGone{}})
+		})
 	default:
 		s.fail(d.err)
 	}
