@@ -307,6 +307,8 @@ func (c *Conn) GetStats() webrtc.StatsReport {
 // as pion's statistics interceptor keeps them: inbound, outbound, and what
 // the server's RTCP reports about them. Find sent streams' SSRCs with
 // [Conn.PublicationEncodings] and received ones on the remote track.
+// Received packets are counted as the remote track is read: a track nobody
+// reads shows the one packet pion read before handing it out.
 func (c *Conn) RTPStats(ssrc webrtc.SSRC) (stats.Stats, bool) {
 	if c.rtpStats == nil {
 		return stats.Stats{}, false

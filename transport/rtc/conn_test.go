@@ -357,11 +357,27 @@ func TestSubscribeSlots(t *testing.T) {
 	if tr == nil || tr.StreamID() != "conference" {
 		t.Fatalf("conf.Track() = %v", tr)
 	}
+	// Read the track as an owner does. pion counts a received packet when
+	// it is read; without a reader only the packet pion reads itself
+	// before OnTrack could ever be counted (see TestRecordersCountFirstPacket).
+	var drained sync.WaitGroup
+	drained.Go(func() {
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := tr.Read(buf); err != nil {
+				return
+			}
+		}
+	})
 	waitFor(ctx, t, "inbound statistics", func() bool {
 		s, ok := c.RTPStats(tr.SSRC())
 
-		return ok && s.InboundRTPStreamStats.PacketsReceived > 0
+		return ok && s.InboundRTPStreamStats.PacketsReceived > 0 && s.InboundRTPStreamStats.BytesReceived > 0
 	})
+	if err := tr.SetReadDeadline(time.Unix(1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	drained.Wait()
 
 	// Release both; a new video subscription reuses mid 5 (not the audio
 	// slot), a second one appends mid 7.

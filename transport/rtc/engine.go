@@ -136,6 +136,9 @@ func newInterceptors(
 		return nil, fmt.Errorf("register statistics: %w", err)
 	}
 	statsFactory.OnNewPeerConnection(func(id string, getter stats.Getter) {
+		if i, ok := getter.(*stats.Interceptor); ok {
+			startRecorders(i)
+		}
 		getters.Store(id, getter)
 	})
 	registry.Add(statsFactory)
@@ -149,6 +152,29 @@ func newInterceptors(
 	}
 
 	return registry, nil
+}
+
+// startRecorders makes the statistics interceptor's per-stream recorders
+// count from the first packet. pion creates each recorder idle, starts it
+// on a goroutine of its own and drops every packet the recorder sees
+// before that goroutine runs. The first packet of a received stream is
+// read by pion itself (to learn the codec) before the track is handed out,
+// and nothing else is read until the owner reads the track, so on a busy
+// machine a stream could show no inbound packets at all. Starting the
+// recorder as it is created closes that window; pion's own later Start is
+// then a no-op. The callback that calls this runs inside pion's
+// construction of the interceptor, before any stream is bound.
+func startRecorders(i *stats.Interceptor) {
+	create := i.RecorderFactory
+	if create == nil {
+		return
+	}
+	i.RecorderFactory = func(ssrc uint32, clockRate float64) stats.Recorder {
+		r := create(ssrc, clockRate)
+		r.Start()
+
+		return r
+	}
 }
 
 // newMediaEngine registers the codecs of protocol §4.9 with their RTCP
