@@ -91,8 +91,8 @@ func TestMediaReceiveLimitSelectsALowerLayer(t *testing.T) {
 	sub0, err := b.Receive(ctx, session.PrimaryStream(alice.ID), session.ReceiveOptions{Video: full})
 	require.NoError(t, err)
 	full.wait(ctx, t, 640)
-	require.NoError(t, sub0.Close())
 
+	// A new section (sub0 keeps its own) starts on the layer that fits.
 	path, _, ivf, _ := recorders(t)
 	sub, err := b.Receive(ctx, session.PrimaryStream(alice.ID), session.ReceiveOptions{
 		Video: ivf, Limits: session.Limits{MaxFrameArea: 320 * 180},
@@ -100,6 +100,7 @@ func TestMediaReceiveLimitSelectsALowerLayer(t *testing.T) {
 	require.NoError(t, err)
 	waitCounts(ctx, t, sub, 0, 30)
 	require.NoError(t, sub.Close())
+	require.NoError(t, sub0.Close())
 	info, err := media.ReadIVFInfo(path)
 	require.NoError(t, err)
 	assert.Equal(t, 320, info.Width)
