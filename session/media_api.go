@@ -183,6 +183,12 @@ func (s *Session) call(ctx context.Context, fn func() error) error {
 // the session ends, and keeps publishing it across reconnections. The
 // change reaches the server with the next negotiation round, which this
 // method starts but does not wait for.
+//
+// Known issue: publishing again on the same connection after the stream
+// was cleared (nil) sends RTP that the reference server (mindtest) only
+// sometimes forwards; the encodings keep their SSRCs for the life of the
+// connection and the server's pion emits no new track for them. Replacing
+// one stream with another without clearing in between is not affected.
 func (s *Session) SetPrimaryStream(ctx context.Context, stream *media.Stream) error {
 	return s.setStream(ctx, rtc.Primary, stream)
 }
