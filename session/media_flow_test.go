@@ -143,3 +143,23 @@ func TestMediaRepublishOnTheSameConnection(t *testing.T) {
 	_, v := sub.Counts()
 	waitCounts(ctx, t, sub, 0, v.Frames+20)
 }
+
+func TestMediaReplaceStreamWithoutClearing(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	w := newWorld(t)
+	alice := w.participant(t, "Alice", transport.RoleSpeaker)
+	bob := w.participant(t, "Bob", transport.RoleSpeaker)
+	a := w.joinMedia(t, alice, nil)
+	b := w.joinMedia(t, bob, nil)
+	require.NoError(t, a.SetPrimaryStream(ctx, testStream(t, 1)))
+	w.waitMedia(ctx, t, alice.ID, false, transport.MediaFlags{Audio: true, Video: true})
+	counter, _ := counterSink()
+	sub, err := b.Receive(ctx, session.PrimaryStream(alice.ID), session.ReceiveOptions{Video: counter})
+	require.NoError(t, err)
+	waitCounts(ctx, t, sub, 0, 10)
+
+	require.NoError(t, a.SetPrimaryStream(ctx, testStream(t, 2)))
+	_, v := sub.Counts()
+	waitCounts(ctx, t, sub, 0, v.Frames+30)
+}
