@@ -4,7 +4,9 @@
 //
 // Every event carries the immutable snapshot it concerns (a
 // [conference.Participant], [conference.Me] or [*conference.Conference]), so
-// a handler reads consistent data however far the session has moved on.
+// a handler reads consistent data however far the session has moved on;
+// [StatisticsUpdated], which a session with media reports every statistics
+// tick, carries the figures of that tick instead.
 // Events are built once and shared by every subscriber: treat them as
 // read-only.
 //
