@@ -10,6 +10,9 @@ import (
 type frameInfo struct {
 	keyframe      bool
 	width, height int // 0 when unknown
+	// params is set for an H.264 packet that carries a sequence parameter
+	// set, without which a decoder cannot start on the keyframe.
+	params bool
 }
 
 // inspectVP8 reads the payload descriptor of RFC 7741 and, on the first
@@ -104,6 +107,7 @@ func inspectH264(payload []byte) frameInfo {
 
 func (f *frameInfo) merge(o frameInfo) {
 	f.keyframe = f.keyframe || o.keyframe
+	f.params = f.params || o.params
 	if o.width > 0 {
 		f.width, f.height = o.width, o.height
 	}
@@ -117,7 +121,7 @@ func inspectNAL(nal []byte) frameInfo {
 	case nalIDR:
 		return frameInfo{keyframe: true}
 	case nalSPS:
-		info := frameInfo{keyframe: true}
+		info := frameInfo{keyframe: true, params: true}
 		if w, h, err := spsSize(nal[1:]); err == nil {
 			info.width, info.height = w, h
 		}

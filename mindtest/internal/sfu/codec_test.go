@@ -80,6 +80,7 @@ func TestInspectH264(t *testing.T) {
 
 	info := inspectH264(sps)
 	require.True(t, info.keyframe)
+	require.True(t, info.params)
 	require.Equal(t, 320, info.width)
 
 	// STAP-A with SPS and an IDR slice.
@@ -89,10 +90,14 @@ func TestInspectH264(t *testing.T) {
 	stap = append(stap, 0, 2, 0x65, 0x88)
 	info = inspectH264(stap)
 	require.True(t, info.keyframe)
+	require.True(t, info.params)
 	require.Equal(t, 180, info.height)
 
-	// FU-A start of an IDR slice, FU-A middle, a non-IDR slice.
-	require.True(t, inspectH264([]byte{0x7c, 0x85, 1, 2}).keyframe)
+	// FU-A start of an IDR slice (a keyframe without parameter sets),
+	// FU-A middle, a non-IDR slice.
+	info = inspectH264([]byte{0x7c, 0x85, 1, 2})
+	require.True(t, info.keyframe)
+	require.False(t, info.params)
 	require.False(t, inspectH264([]byte{0x7c, 0x05, 1, 2}).keyframe)
 	require.False(t, inspectH264([]byte{0x41, 0x9a}).keyframe)
 	require.False(t, inspectH264(nil).keyframe)

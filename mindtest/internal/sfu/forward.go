@@ -100,6 +100,9 @@ type layer struct {
 	fps      atomic.Uint64 // frames/s × 1000
 	measured atomic.Bool
 	live     atomic.Bool
+	// params is set once an H.264 layer sent a sequence parameter set:
+	// from then on only packets that carry one are switch points.
+	params atomic.Bool
 
 	// The fields below belong to the room's worker goroutine.
 	lastBytes, lastFrames uint64
@@ -255,12 +258,23 @@ func (l *layer) forward(hdr *rtp.Header, pkt []byte) {
 			l.size.Store(uint64(info.width)<<32 | uint64(info.height))
 		}
 	}
+	start := info.keyframe || !l.video
+	if info.params {
+		l.params.Store(true)
+	} else if info.keyframe && l.params.Load() {
+		// An IDR slice whose SPS and PPS went in the packet before: a
+		// receiver that starts here has no parameter sets and cannot
+		// decode until the next keyframe, so wait for the packet that
+		// carries them. Senders that never repeat them still switch on
+		// IDR slices.
+		start = false
+	}
 	sinks := l.src.sinks.Load()
 	if sinks == nil {
 		return
 	}
 	for _, d := range *sinks {
-		d.write(l, hdr, payload, info.keyframe || !l.video)
+		d.write(l, hdr, payload, start)
 	}
 }
 
