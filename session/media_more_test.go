@@ -194,9 +194,8 @@ func TestMediaRapidChangesEndInTheRightState(t *testing.T) {
 	// Final state: alice publishes, bob keeps one subscription.
 	require.Empty(t, subs)
 	require.NoError(t, a.SetPrimaryStream(ctx, stream))
-	last, err := b.Receive(ctx, session.PrimaryStream(alice.ID), session.ReceiveOptions{Video: media.NewCounter("video/VP8", nil)})
+	final, err := b.Receive(ctx, session.PrimaryStream(alice.ID), session.ReceiveOptions{Video: media.NewCounter("video/VP8", nil)})
 	require.NoError(t, err)
-	subs = append(subs, last)
 	w.waitMedia(ctx, t, alice.ID, false, transport.MediaFlags{Audio: true, Video: true})
 	// Bob's offers settle on exactly one receive section for the stream.
 	// (Frames are not awaited: media of a publication reactivated on the
@@ -210,6 +209,7 @@ func TestMediaRapidChangesEndInTheRightState(t *testing.T) {
 
 	assert.Equal(t, transport.StateNormal, a.State())
 	assert.Equal(t, transport.StateNormal, b.State())
+	assert.NoError(t, final.Err())
 	for _, ch := range []<-chan event.Event{events, aEvents} {
 	loop:
 		for {
