@@ -265,8 +265,9 @@ func (s *Session) onConnOpened(mc *mediaConn) {
 	}
 
 	for _, p := range m.pubs {
-		if p != nil && p.player != nil {
-			if err := mc.conn.SetPublication(p.which, p.player.AudioTrack(), p.player.VideoTracks()); err != nil {
+		if p != nil {
+			audio, video := p.tracks()
+			if err := mc.conn.SetPublication(p.which, audio, video); err != nil {
 				s.log.Warn("publication not restored", "publication", p.which.String(), "err", err)
 			}
 		}

@@ -140,11 +140,14 @@ func (p *pump) Close() error { return nil }
 
 // publication is one of the local participant's streams.
 type publication struct {
-	which  rtc.Publication
-	player *media.Player
-	// width and height of the largest video layer, reported as the sent
-	// size since sent frames are not inspected.
+	which       rtc.Publication
+	player      *media.Player
+	audioTrack  *countedTrack   // nil without audio
+	videoTracks []*countedTrack // lowest layer first
+	// width and height of the largest video layer, and each layer's size
+	// by rid: sent frames are counted, not inspected.
 	width, height int
+	sizes         map[string][2]int
 	cancel        context.CancelFunc
 	audio         stats.AudioMeter
 	video         stats.VideoMeter
@@ -200,32 +203,36 @@ func (s *Session) SetSecondaryStream(ctx context.Context, stream *media.Stream) 
 }
 
 func (s *Session) setStream(ctx context.Context, which rtc.Publication, stream *media.Stream) error {
-	var player *media.Player
-	var width, height int
+	var p *publication
 	if stream != nil {
-		if stream.Video != nil {
-			width, height = stream.Video.Size()
-		}
-		id := "me#" + which.String()
-		p, err := media.NewPlayer(*stream, id)
+		player, err := media.NewPlayer(*stream, "me#"+which.String())
 		if err != nil {
 			return fmt.Errorf("mind: set %s stream: %w", which, err)
 		}
-		player = p
+		p = &publication{which: which, player: player, sizes: map[string][2]int{}}
+		p.audioTrack, p.videoTracks = publishedTracks(player)
+		if stream.Video != nil {
+			p.width, p.height = stream.Video.Size()
+			for _, l := range stream.Video.Layers() {
+				w, h := l.Source.Size()
+				p.sizes[l.RID] = [2]int{w, h}
+			}
+		}
+		p.audio.Direction, p.video.Direction = stats.Sent, stats.Sent
 	}
-	return s.call(ctx, func() error { return s.applyStream(which, player, width, height) })
+	return s.call(ctx, func() error { return s.applyStream(which, p) })
 }
 
 // applyStream runs on the actor.
-func (s *Session) applyStream(which rtc.Publication, player *media.Player, width, height int) error {
+func (s *Session) applyStream(which rtc.Publication, p *publication) error {
 	m := s.a.media
 	i := int(which) - 1
 	old := m.pubs[i]
 	if m.conn != nil {
 		var audio webrtc.TrackLocal
 		var video []webrtc.TrackLocal
-		if player != nil {
-			audio, video = player.AudioTrack(), player.VideoTracks()
+		if p != nil {
+			audio, video = p.tracks()
 		}
 		if err := m.conn.conn.SetPublication(which, audio, video); err != nil {
 			return fmt.Errorf("mind: set %s stream: %w", which, err)
@@ -236,15 +243,13 @@ func (s *Session) applyStream(which rtc.Publication, player *media.Player, width
 	}
 	m.pubs[i] = nil
 	m.pubStats[i].Store(nil)
-	if player != nil {
-		p := &publication{which: which, player: player, width: width, height: height}
-		p.audio.Direction, p.video.Direction = stats.Sent, stats.Sent
+	if p != nil {
 		ctx, cancel := context.WithCancel(s.ctx)
 		p.cancel = cancel
 		s.a.wg.Add(1)
 		go func() {
 			defer s.a.wg.Done()
-			if err := player.Run(ctx); err != nil && ctx.Err() == nil {
+			if err := p.player.Run(ctx); err != nil && ctx.Err() == nil {
 				s.log.Warn("publication stopped", "publication", which.String(), "err", err)
 			}
 		}()

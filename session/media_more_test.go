@@ -342,7 +342,8 @@ func TestMediaStatistics(t *testing.T) {
 	assert.False(t, ok)
 	require.Eventually(t, func() bool {
 		p, _ := a.PublicationStatistics(false)
-		return p.Video.Bitrate > 0 && p.Audio.Bitrate > 0 && p.Video.Width == 640
+		return p.Video.Bitrate > 0 && p.Audio.Bitrate > 0 && p.Video.Width == 640 &&
+			p.Video.Rate > 10 && p.Audio.Rate > 30000
 	}, 5*time.Second, 20*time.Millisecond)
 
 	require.NoError(t, b.Close())

@@ -103,10 +103,9 @@ func selectedPairRTT(conn *rtc.Conn) float64 {
 }
 
 // publicationStats computes the figures of a local publication from what
-// pion counted on its encodings. Known gap: sent frames and samples are not
-// counted (the players write straight into pion's tracks), so the audio
-// rate uses the protocol's 48-per-millisecond fallback, the video rate is
-// 0 and the video size is that of the largest layer of the stream.
+// pion counted on its encodings and what the publication's tracks counted
+// as they wrote (frames, Opus samples). Layer sizes are those of the
+// stream's sources: sent frames are not inspected.
 func (s *Session) publicationStats(conn *rtc.Conn, p *publication, now time.Time, pairRTT float64) event.StreamStatistics {
 	prev := p.last.Load()
 	st := event.StreamStatistics{Label: "me#" + p.which.String(), Direction: stats.Sent}
@@ -114,10 +113,17 @@ func (s *Session) publicationStats(conn *rtc.Conn, p *publication, now time.Time
 		st.Audio, st.Video = prev.Audio, prev.Video
 	}
 
-	ac := stats.AudioCounters{Time: now, HasTrack: p.player.AudioTrack() != nil, PairRTT: pairRTT}
+	ac := stats.AudioCounters{Time: now, HasTrack: p.audioTrack != nil, PairRTT: pairRTT}
+	if p.audioTrack != nil {
+		ac.Samples = p.audioTrack.counter.Counters().Samples
+	}
 	vc := stats.VideoCounters{
-		Time: now, HasTrack: len(p.player.VideoTracks()) > 0, PairRTT: pairRTT,
+		Time: now, HasTrack: len(p.videoTracks) > 0, PairRTT: pairRTT,
 		TrackWidth: p.width, TrackHeight: p.height,
+	}
+	frames := map[string]uint64{}
+	for _, v := range p.videoTracks {
+		frames[v.RID()] = v.counter.Counters().Frames
 	}
 	if conn != nil {
 		for _, e := range conn.PublicationEncodings(p.which) {
@@ -131,12 +137,15 @@ func (s *Session) publicationStats(conn *rtc.Conn, p *publication, now time.Time
 			lost := uint64(max(r.RemoteInboundRTPStreamStats.PacketsLost, 0))
 			rtt := r.RemoteInboundRTPStreamStats.RoundTripTime.Seconds()
 			if e.Kind == webrtc.RTPCodecTypeAudio {
-				ac.Bytes, ac.Packets, ac.PacketsLost, ac.RemoteRTT = r.OutboundRTPStreamStats.BytesSent, r.OutboundRTPStreamStats.PacketsSent, lost, rtt
+				ac.Bytes, ac.Packets = r.OutboundRTPStreamStats.BytesSent, r.OutboundRTPStreamStats.PacketsSent
+				ac.PacketsLost, ac.RemoteRTT = lost, rtt
 				continue
 			}
+			size := p.sizes[e.RID]
 			vc.RemoteRTT = max(vc.RemoteRTT, rtt)
 			vc.Layers = append(vc.Layers, stats.VideoLayerCounters{
-				ID: e.RID, Bytes: r.OutboundRTPStreamStats.BytesSent, Packets: r.OutboundRTPStreamStats.PacketsSent, PacketsLost: lost,
+				ID: e.RID, Bytes: r.OutboundRTPStreamStats.BytesSent, Packets: r.OutboundRTPStreamStats.PacketsSent,
+				PacketsLost: lost, Frames: frames[e.RID], Width: size[0], Height: size[1],
 			})
 		}
 	}
