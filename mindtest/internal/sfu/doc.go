@@ -22,7 +22,10 @@
 // For each video slot the forwarder picks the highest simulcast layer that
 // fits the slot's limits (b=TIAS, a=x-preferences), switches layers only on
 // a keyframe and rewrites SSRC, payload type, sequence numbers and
-// timestamps so the receiver sees one continuous stream.
+// timestamps so the receiver sees one continuous stream. For H.264 the
+// switch point is the packet with the keyframe's SPS and PPS once a layer
+// has been seen to send them, so a receiver never starts on an IDR slice
+// it cannot decode.
 //
 // # Limits
 //
