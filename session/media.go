@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -322,7 +323,7 @@ func (s *Session) onTrack(mid string, track *webrtc.TrackRemote) {
 		}
 		old.target.Store(nil)
 	}
-	p := &pump{track: track}
+	p := &pump{track: track, vp8: strings.EqualFold(track.Codec().MimeType, webrtc.MimeTypeVP8)}
 	m.pumps[mid] = p
 	s.a.wg.Add(1)
 	go func() {
@@ -331,7 +332,7 @@ func (s *Session) onTrack(mid string, track *webrtc.TrackRemote) {
 	}()
 
 	if k := s.kindByMid(mid); k != nil && k.bindRound == 0 {
-		p.target.Store(k.counter)
+		p.target.Store(k)
 	}
 }
 
@@ -491,7 +492,7 @@ func (s *Session) bindSlots(round uint64) {
 			}
 			k.bindRound = 0
 			if p := m.pumps[k.slot.Mid()]; p != nil {
-				p.target.Store(k.counter)
+				p.target.Store(k)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/mindsdk/mindgo/event"
@@ -112,24 +114,34 @@ type subKind struct {
 	// bindRound: the negotiation round after which the slot's packets are
 	// this subscription's; 0 once bound.
 	bindRound uint64
-	mtid      string
-	audio     stats.AudioMeter
-	video     stats.VideoMeter
+	// size is the latest received keyframe's width<<16 | height (VP8 only).
+	size  atomic.Uint32
+	mtid  string
+	audio stats.AudioMeter
+	video stats.VideoMeter
 }
 
-// pump copies the packets of one received track into the counter of the
-// subscription its section currently serves (nil: dropped).
+// pump copies the packets of one received track into the subscription
+// kind its section currently serves (nil: dropped).
 type pump struct {
 	track  *webrtc.TrackRemote
-	target atomic.Pointer[media.Counter]
+	vp8    bool
+	target atomic.Pointer[subKind]
 }
 
 // WriteRTP passes a packet on to the current target.
 func (p *pump) WriteRTP(pkt *rtp.Packet) error {
-	if c := p.target.Load(); c != nil {
-		if err := c.WriteRTP(pkt); err != nil && !errors.Is(err, media.ErrClosed) {
-			return err
+	k := p.target.Load()
+	if k == nil {
+		return nil
+	}
+	if p.vp8 {
+		if w, h, ok := vp8KeyframeSize(pkt.Payload); ok {
+			k.size.Store(uint32(w)<<16 | uint32(h))
 		}
+	}
+	if err := k.counter.WriteRTP(pkt); err != nil && !errors.Is(err, media.ErrClosed) {
+		return err
 	}
 	return nil
 }
@@ -137,6 +149,22 @@ func (p *pump) WriteRTP(pkt *rtp.Packet) error {
 // Close does nothing: the pump's targets are closed by their
 // subscriptions.
 func (p *pump) Close() error { return nil }
+
+// vp8KeyframeSize reads the picture size from the first packet of a VP8
+// keyframe (RFC 7741 payload descriptor, RFC 6386 §9.1 frame header).
+func vp8KeyframeSize(payload []byte) (width, height int, ok bool) {
+	var d codecs.VP8Packet
+	frame, err := d.Unmarshal(payload)
+	if err != nil || d.S != 1 || d.PID != 0 || len(frame) < 10 {
+		return 0, 0, false
+	}
+	if frame[0]&1 != 0 || frame[3] != 0x9d || frame[4] != 0x01 || frame[5] != 0x2a {
+		return 0, 0, false
+	}
+	width = int(binary.LittleEndian.Uint16(frame[6:8]) & 0x3fff)
+	height = int(binary.LittleEndian.Uint16(frame[8:10]) & 0x3fff)
+	return width, height, true
+}
 
 // publication is one of the local participant's streams.
 type publication struct {

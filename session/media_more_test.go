@@ -316,7 +316,7 @@ func TestMediaStatistics(t *testing.T) {
 			return false
 		}
 		for _, st := range su.Streams {
-			if st.Label == alice.ID+"#primary" && st.Video.Rate > 0 && st.Audio.Rate > 0 {
+			if st.Label == alice.ID+"#primary" && st.Video.Rate > 0 && st.Audio.Rate > 0 && st.Video.Width > 0 {
 				got = st
 				return true
 			}
@@ -330,6 +330,8 @@ func TestMediaStatistics(t *testing.T) {
 	assert.Equal(t, e.Session.LocalPort, now.LocalPort)
 	assert.Equal(t, e.Session.RemotePort, now.RemotePort)
 	assert.InDelta(t, 30, got.Video.Rate, 20, "the pattern runs at 30 fps")
+	assert.Equal(t, 640, got.Video.Width)
+	assert.Equal(t, 360, got.Video.Height)
 	assert.InDelta(t, 48000, got.Audio.Rate, 20000)
 	assert.Greater(t, got.Video.Bitrate, 10_000)
 	assert.Less(t, got.Video.Bitrate, 5_000_000)

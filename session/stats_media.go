@@ -204,6 +204,7 @@ func (s *Session) subscriptionStats(
 			Layers: []stats.VideoLayerCounters{{
 				ID:    strconv.FormatUint(uint64(ssrc), 10),
 				Bytes: r.InboundRTPStreamStats.BytesReceived, Packets: r.InboundRTPStreamStats.PacketsReceived, PacketsLost: lost, Frames: c.Frames,
+				Width: int(k.size.Load() >> 16), Height: int(k.size.Load() & 0xffff),
 			}},
 		})
 		if ok {
