@@ -161,7 +161,9 @@ func (s *Session) publicationStats(conn *rtc.Conn, p *publication, now time.Time
 // subscriptionStats computes the figures of a received stream from pion's
 // inbound counters and the subscription's own frame and sample counts, and
 // lists its media track IDs judged distorted. A kind without a receive
-// section keeps zeros.
+// section keeps zeros. Known gaps: nothing is decoded, so the delay
+// (jitter buffer) and the audio level are always 0, and the picture size
+// is known for VP8 only (read from keyframes).
 func (s *Session) subscriptionStats(
 	conn *rtc.Conn, sub *Subscription, now time.Time, pairRTT float64,
 ) (event.StreamStatistics, []string) {
