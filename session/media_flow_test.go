@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mindsdk/mindgo/event"
 	"github.com/mindsdk/mindgo/session"
 	"github.com/mindsdk/mindgo/transport"
 )
@@ -162,4 +163,38 @@ func TestMediaReplaceStreamWithoutClearing(t *testing.T) {
 	require.NoError(t, a.SetPrimaryStream(ctx, testStream(t, 2)))
 	_, v := sub.Counts()
 	waitCounts(ctx, t, sub, 0, v.Frames+30)
+}
+
+func TestMediaDataChannelClosedWithoutCodeIsAFailure(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	w := newWorld(t)
+	alice := w.participant(t, "Alice", transport.RoleSpeaker)
+	bob := w.participant(t, "Bob", transport.RoleSpeaker)
+	a := w.joinMedia(t, alice, nil)
+	events, _ := a.Subscribe()
+	b := w.joinMedia(t, bob, nil)
+	require.NoError(t, w.conf.WaitOnline(ctx, alice.ID, true))
+
+	// An unreadable message is skipped.
+	require.NoError(t, w.conf.SendRaw(alice.ID, "{not json"))
+
+	require.NoError(t, w.conf.CloseDataChannel(alice.ID))
+	waitFor(ctx, t, events, func(e event.Event) bool {
+		sc, ok := e.(event.StateChanged)
+		return ok && sc.State == transport.StateFailed
+	})
+	waitFor(ctx, t, events, func(e event.Event) bool {
+		sc, ok := e.(event.StateChanged)
+		return ok && sc.State == transport.StateNormal
+	})
+	require.NoError(t, w.conf.WaitOnline(ctx, alice.ID, true))
+
+	// Notifications flow over the new data channel.
+	require.NoError(t, b.SetMyName(ctx, "Robert"))
+	waitFor(ctx, t, events, func(e event.Event) bool {
+		n, ok := e.(event.ParticipantNameChanged)
+		return ok && n.Participant.Name == "Robert"
+	})
+	assert.NoError(t, a.Err())
 }
