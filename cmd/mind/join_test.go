@@ -274,12 +274,8 @@ func TestJoinPublishesAndRecords(t *testing.T) {
 	}
 
 	// The recorder joins first and picks up the streams as they appear;
-	// the publisher then sends two simulcast layers and audio, and a
-	// secondary video.
-	//
-	// H.264 files are left out: the session's publication of an H.264
-	// track is refused by pion ("codec is not supported by remote")
-	// against the reference server for now.
+	// the publisher then sends two simulcast layers of VP8 and audio, and
+	// a secondary video in H.264.
 	recOut, recErr, recDone := startJoin(ctx, "--uri", f.conf.URI(), "--token", f.p.Token,
 		"--record", dir, "--json", "--stats", "100ms")
 	waitFor(ctx, t, recOut, `"event":"recording"`) // the conference stream
@@ -287,7 +283,7 @@ func TestJoinPublishesAndRecords(t *testing.T) {
 		"--publish", filepath.Join(samples, "video-160x90.ivf"),
 		"--publish", filepath.Join(samples, "video-320x180.ivf"),
 		"--publish", filepath.Join(samples, "audio.ogg"),
-		"--secondary", filepath.Join(samples, "video-320x180.ivf"))
+		"--secondary", filepath.Join(samples, "video-640x360.h264"))
 	waitFor(ctx, t, pubOut, "publishing")
 
 	// Wait until the recorder's statistics show frames of both kinds of
@@ -321,7 +317,7 @@ func TestJoinPublishesAndRecords(t *testing.T) {
 	for name, mime := range map[string]string{
 		"Other-primary-video.ivf":   "video/VP8",
 		"Other-primary-audio.ogg":   "audio/opus",
-		"Other-secondary-video.ivf": "video/VP8",
+		"Other-secondary-video.h264": "video/H264",
 	} {
 		info, err := media.Inspect(filepath.Join(dir, name))
 		if err != nil || info.Frames == 0 || !strings.EqualFold(info.MimeType, mime) {
