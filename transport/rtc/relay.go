@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
@@ -222,7 +223,7 @@ func newSourceContext(
 ) *sourceContext {
 	w := &stampWriter{
 		next: ctx.WriteStream(), mid: []byte(mid), rid: []byte(rid),
-		seq: seqSpan{sequencer: seq},
+		seq: seqSpan{sequencer: seq, clocks: clockRates(codecs)},
 	}
 	for _, ext := range ctx.HeaderExtensions() {
 		switch ext.URI {
@@ -252,7 +253,7 @@ func (c *sourceContext) ID() string { return c.id }
 func (c *sourceContext) WriteStream() webrtc.TrackLocalWriter { return c.writer }
 
 // stampWriter adds the mid and RID header extensions to every packet and
-// renumbers it into the encoding's sequence.
+// renumbers it into the encoding's sequence and timeline.
 type stampWriter struct {
 	next         webrtc.TrackLocalWriter
 	midID, ridID uint8
@@ -263,7 +264,7 @@ type stampWriter struct {
 func (w *stampWriter) WriteRTP(header *rtp.Header, payload []byte) (int, error) {
 	// The caller may reuse the header for other bindings: change a copy.
 	stamped := *header
-	stamped.SequenceNumber = w.seq.number(header.SequenceNumber)
+	stamped.SequenceNumber, stamped.Timestamp = w.seq.renumber(header)
 	if w.midID == 0 && w.ridID == 0 {
 		return w.next.WriteRTP(&stamped, payload)
 	}
@@ -282,45 +283,104 @@ func (w *stampWriter) WriteRTP(header *rtp.Header, payload []byte) (int, error) 
 	return w.next.WriteRTP(&stamped, payload)
 }
 
-// sequencer holds the last sequence number sent on one encoding. The SSRC
-// of an encoding never changes, but every application track numbers its
-// packets from its own random start, so a publication switched to a new
-// track would jump in the middle of the stream. The receiver's SRTP
-// context guesses the rollover counter from the sequence number, and a
-// jump of more than half the number space makes it guess wrong and drop
-// every packet that follows as unauthentic. Each binding is therefore
-// shifted to continue where the previous one stopped. RTP timestamps are
-// left as the tracks write them.
+// sequencer holds where one encoding's stream stands: the last sequence
+// number and RTP timestamp sent, and when. The SSRC of an encoding never
+// changes, but every application track numbers its packets from its own
+// random start and stamps them on its own random timeline, so a
+// publication switched to a new track (another stream, or the same stream
+// published again after a pause) would jump in the middle of the stream.
+//
+// A jump of the sequence number by more than half its range makes the
+// receiver's SRTP context place the packets that follow in the wrong
+// rollover period; when it guesses the previous one, they lie behind
+// everything received and its replay protection drops every one of them,
+// so the server forwards nothing of the new track (about half the random
+// starts do that). A jump
+// of the timestamp is legal SRTP but breaks what receivers derive from
+// it (interarrival jitter, the mapping of sender reports, playout), and a
+// timestamp that goes backwards may be taken for an old packet. So each
+// binding is shifted to continue where the previous one stopped: numbers
+// right after the last one, timestamps advanced by the wall-clock time
+// that passed, in the codec's clock.
 type sequencer struct {
 	mu      sync.Mutex
 	started bool
 	last    uint16
+	lastTS  uint32
+	lastAt  time.Time
 }
 
-// seqSpan renumbers the packets of one source binding: its offset is set
+// seqSpan renumbers the packets of one source binding: its offsets are set
 // by its first packet.
 type seqSpan struct {
 	*sequencer
-	set    bool
-	offset uint16
+	clocks   map[uint8]uint32 // payload type → clock rate, of the answered codecs
+	set      bool
+	offset   uint16
+	tsOffset uint32
 }
 
-func (s *seqSpan) number(seq uint16) uint16 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-
-	if !s.set {
-		s.set = true
-		if s.started {
-			s.offset = s.last + 1 - seq
-		}
-	}
-	out := seq + s.offset
-	if !s.started || int16(out-s.last) > 0 { //nolint:gosec // serial number arithmetic
-		s.started, s.last = true, out
+// clockRates maps the payload types of codecs to their clock rates.
+func clockRates(codecs []webrtc.RTPCodecParameters) map[uint8]uint32 {
+	out := make(map[uint8]uint32, len(codecs))
+	for _, c := range codecs {
+		out[uint8(c.PayloadType)] = c.ClockRate
 	}
 
 	return out
+}
+
+// number returns the sequence number a packet numbered seq by its source
+// is sent with (its timestamp is not changed; see renumber).
+func (s *seqSpan) number(seq uint16) uint16 {
+	out, _ := s.renumber(&rtp.Header{SequenceNumber: seq})
+
+	return out
+}
+
+// renumber returns the sequence number and timestamp a packet of the
+// source is sent with.
+func (s *seqSpan) renumber(h *rtp.Header) (uint16, uint32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	now := time.Now()
+	if !s.set {
+		s.set = true
+		if s.started {
+			s.offset = s.last + 1 - h.SequenceNumber
+			s.tsOffset = s.lastTS + s.ticksSince(now, h.PayloadType) - h.Timestamp
+		}
+	}
+	seq, ts := h.SequenceNumber+s.offset, h.Timestamp+s.tsOffset
+	if !s.started || int16(seq-s.last) > 0 { //nolint:gosec // serial number arithmetic
+		s.started, s.last, s.lastTS, s.lastAt = true, seq, ts, now
+	}
+
+	return seq, ts
+}
+
+// ticksSince returns how far the timeline moved since the last packet was
+// sent, in the clock of payload type pt: at least one tick, so that the
+// first packet of a new source is never stamped with the time of the last
+// one of the previous source, and less than half the timestamp range.
+// Called with s.mu held.
+func (s *seqSpan) ticksSince(now time.Time, pt uint8) uint32 {
+	clock := s.clocks[pt]
+	if clock == 0 {
+		clock = 90000 // unknown payload type: the video clock, finer than audio's
+	}
+	ticks := now.Sub(s.lastAt).Seconds() * float64(clock)
+	switch {
+	case ticks < 1:
+		return 1
+	case ticks >= 1<<31:
+		// Further would read as a step back: after a pause of hours the
+		// timeline moves on by the most it can.
+		return 1<<31 - 1
+	}
+
+	return uint32(ticks)
 }
 
 func (w *stampWriter) Write(b []byte) (int, error) {
