@@ -132,6 +132,11 @@ func parseJoin(args []string, stderr io.Writer, getenv func(string) string) (joi
 			return cfg, err
 		}
 	}
+	if cfg.record != "" {
+		if err := checkRecordDir(cfg.record); err != nil {
+			return cfg, fmt.Errorf("%w: --record: %v", errUsage, err)
+		}
+	}
 
 	return cfg, nil
 }

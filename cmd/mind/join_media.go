@@ -200,10 +200,11 @@ func (m *joinMedia) ensure(ctx context.Context, target session.Target, title str
 
 // receive subscribes to target with a file sink per kind.
 func (m *joinMedia) receive(ctx context.Context, target session.Target, title string) error {
+	stem := fileStem(m.dir, title, m.used)
 	r := &recording{
 		title: title,
-		audio: newFileSink(fileBase(m.dir, title, "audio", m.used), true),
-		video: newFileSink(fileBase(m.dir, title, "video", m.used), false),
+		audio: newFileSink(stem+"-audio", true),
+		video: newFileSink(stem+"-video", false),
 	}
 	sub, err := m.s.Receive(ctx, target, session.ReceiveOptions{Audio: r.audio, Video: r.video})
 	if err != nil {
@@ -212,7 +213,7 @@ func (m *joinMedia) receive(ctx context.Context, target session.Target, title st
 	r.sub = sub
 	m.subs[target.Label()] = r
 	m.order = append(m.order, r)
-	m.j.log.note("", "recording", "%s into %s-{audio,video}.*", title, strings.TrimSuffix(r.audio.base, "-audio"))
+	m.j.log.note("", "recording", "%s into %s-{audio,video}.*", title, stem)
 	return nil
 }
 

@@ -203,6 +203,42 @@ func TestJoinBadCommandLines(t *testing.T) {
 	t.Setenv(participantTokenEnv, "")
 	const secret = "s3cret-token-value"
 	uri := "http://127.0.0.1:1/0c7a8f2e-1b3d-4e5f-9a6b-7c8d9e0f1a2b/5f4e3d2c-1b0a-4987-8654-3210fedcba98"
+	tmp := t.TempDir()
+	notDir := filepath.Join(tmp, "file")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	readOnly := filepath.Join(tmp, "ro")
+	if err := os.Mkdir(readOnly, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	type badCase struct {
+		name string
+		args []string
+		code int
+		want string
+	}
+	recordCases := []badCase{
+		{"record into a file", []string{"--uri", uri, "--token", secret, "--record", notDir}, 2, "--record"},
+		{"record under a file", []string{"--uri", uri, "--token", secret, "--record", filepath.Join(notDir, "x")}, 2,
+			"--record"},
+	}
+	if os.Geteuid() != 0 { // root writes anywhere
+		recordCases = append(recordCases, badCase{"record into a read-only directory",
+			[]string{"--uri", uri, "--token", secret, "--record", readOnly}, 2, "not writable"})
+	}
+	for _, tc := range append(recordCases, []badCase{
+		{"record into a new directory", []string{"--uri", uri, "--token", secret, "--record", filepath.Join(tmp, "new", "dir")},
+			1, "cannot reach the server"},
+	}...) {
+		code, _, errOut := runCmd(t, append([]string{"join"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", tc.name, code, errOut, tc.code, tc.want)
+		}
+	}
+	if entries, err := os.ReadDir(filepath.Join(tmp, "new", "dir")); err != nil || len(entries) != 0 {
+		t.Errorf("new record directory: %v, %v", entries, err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -315,8 +351,8 @@ func TestJoinPublishesAndRecords(t *testing.T) {
 	}
 
 	for name, mime := range map[string]string{
-		"Other-primary-video.ivf":   "video/VP8",
-		"Other-primary-audio.ogg":   "audio/opus",
+		"Other-primary-video.ivf":    "video/VP8",
+		"Other-primary-audio.ogg":    "audio/opus",
 		"Other-secondary-video.h264": "video/H264",
 	} {
 		info, err := media.Inspect(filepath.Join(dir, name))
@@ -382,10 +418,10 @@ func TestRecordingHelpers(t *testing.T) {
 	}
 
 	used := map[string]bool{}
-	a := fileBase("/r", "Zoë #1/..#primary", "video", used)
-	b := fileBase("/r", "Zoë #1/..#primary", "video", used)
-	if a != "/r/Zo__-1___-primary-video" || b != "/r/Zo__-1___-primary-video-2" {
-		t.Fatalf("bases %q %q", a, b)
+	a := fileStem("/r", "Zoë #1/..#primary", used)
+	b := fileStem("/r", "Zoë #1/..#primary", used)
+	if a != "/r/Zo__-1___-primary" || b != "/r/Zo__-1___-primary-2" {
+		t.Fatalf("stems %q %q", a, b)
 	}
 
 	// A sink that never gets a packet writes no file; one that does

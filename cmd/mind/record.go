@@ -105,17 +105,25 @@ func guessVideoCodec(payload []byte) (mime, ext string) {
 	return webrtc.MimeTypeVP8, ".ivf"
 }
 
-// fileBase returns a path in dir for a stream, without extension, that no
-// other stream of this run uses: DIR/<label>-<kind>, with "-2", "-3", ...
-// appended when the stream was already recorded.
-func fileBase(dir, label, kind string, used map[string]bool) string {
-	name := sanitize(label) + "-" + kind
-	base := filepath.Join(dir, name)
-	for i := 2; used[base]; i++ {
-		base = filepath.Join(dir, fmt.Sprintf("%s-%d", name, i))
+// fileStem returns a path in dir for a stream, without kind and
+// extension, that no other stream of this run uses: DIR/<label>, with
+// "-2", "-3", ... appended when the stream was already recorded. The
+// stream's files are <stem>-audio.* and <stem>-video.*.
+func fileStem(dir, label string, used map[string]bool) string {
+	name := sanitize(label)
+	stem := filepath.Join(dir, name)
+	for i := 2; used[stem]; i++ {
+		stem = filepath.Join(dir, fmt.Sprintf("%s-%d", name, i))
 	}
-	used[base] = true
-	return base
+	used[stem] = true
+	return stem
+}
+
+// fileBase returns a path in dir for one kind of a stream, without
+// extension, that no other file of this run uses: DIR/<label>-<kind>, with
+// "-2", "-3", ... appended when it was already used.
+func fileBase(dir, label, kind string, used map[string]bool) string {
+	return fileStem(dir, label+"-"+kind, used)
 }
 
 // sanitize keeps ASCII letters, digits, '-' and '_', turns the '#' of
@@ -143,4 +151,26 @@ func ensureDir(dir string) error {
 		return fmt.Errorf("--record: %w", err)
 	}
 	return nil
+}
+
+// checkRecordDir makes sure dir is a directory this process can write
+// files into, creating it if it does not exist.
+func checkRecordDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	f, err := os.CreateTemp(dir, ".mind-write-check-*")
+	if err != nil {
+		return fmt.Errorf("%s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	_ = f.Close()
+	return os.Remove(name)
 }
