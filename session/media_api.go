@@ -214,12 +214,6 @@ func (s *Session) call(ctx context.Context, fn func() error) error {
 // the session ends, and keeps publishing it across reconnections. The
 // change reaches the server with the next negotiation round, which this
 // method starts but does not wait for.
-//
-// Known issue: publishing again on the same connection after the stream
-// was cleared (nil) sends RTP (the publisher's counters grow) that the
-// reference server (mindtest) forwards late, partly or not at all; the
-// encodings keep their SSRCs for the life of the connection. Replacing one
-// stream with another without clearing in between is not affected.
 func (s *Session) SetPrimaryStream(ctx context.Context, stream *media.Stream) error {
 	return s.setStream(ctx, rtc.Primary, stream)
 }

@@ -198,8 +198,8 @@ func TestMediaRapidChangesEndInTheRightState(t *testing.T) {
 	require.NoError(t, err)
 	w.waitMedia(ctx, t, alice.ID, false, transport.MediaFlags{Audio: true, Video: true})
 	// Bob's offers settle on exactly one receive section for the stream.
-	// (Frames are not awaited: media of a publication reactivated on the
-	// same connection is a known issue, see TestMediaRepublishOnTheSameConnection.)
+	// (Frames after publishing again on the same connection are checked by
+	// TestMediaRepublishOnTheSameConnection.)
 	label := "a=msid:" + alice.ID + "#primary "
 	require.Eventually(t, func() bool {
 		log := w.conf.SDPLog(bob.ID)
