@@ -28,9 +28,11 @@ type actorState struct {
 	timer     *time.Timer              // pending reconnect
 
 	inflight []*writeCmd // writes waiting for the server's answer
-	held     []*writeCmd // answered writes waiting for their notification
+	waiting  []*writeCmd // answered writes waiting for the model to take their value
 	replies  []*writeCmd // writes to answer once the step is published
 	wg       sync.WaitGroup
+
+	queued int // items in the mailbox before the model existed (protocol §3.5)
 
 	ended bool
 }
@@ -48,7 +50,7 @@ type (
 	}
 	// writeDone: a write's request finished.
 	writeDone struct{ w *writeCmd }
-	// holdExpired: a held write waited too long for its notification.
+	// holdExpired: a waiting write waited too long for its value.
 	holdExpired struct{ w *writeCmd }
 	// subscribeCmd registers a subscriber; reply is closed once it is.
 	subscribeCmd struct {
@@ -67,6 +69,10 @@ func (s *Session) run() {
 	var buf []any
 	for {
 		buf = s.box.take(buf)
+		if s.a.queued > 0 {
+			buf = s.coalesceQueued(buf, s.a.queued)
+			s.a.queued = 0
+		}
 		for _, m := range buf {
 			s.handle(m)
 			if s.a.ended {
@@ -81,6 +87,40 @@ func (s *Session) run() {
 		case <-s.box.ready:
 		}
 	}
+}
+
+// coalesceQueued drops, among the first n items, every notification of
+// the conference or of a participant that a later one of those items
+// describes again. These notifications arrived before the snapshot was
+// read; each carries the complete resource, and the last one for a
+// resource is at least as new as the snapshot, so replaying only that one
+// neither takes the model back to an older value nor reports a change
+// twice. Messages and everything else are kept, in order.
+func (s *Session) coalesceQueued(items []any, n int) []any {
+	n = min(n, len(items))
+	last := make(map[string]int, n)
+	for i, m := range items[:n] {
+		if loc, ok := s.queuedResource(m); ok {
+			last[loc] = i
+		}
+	}
+	out := make([]any, 0, len(items))
+	for i, m := range items {
+		if loc, ok := s.queuedResource(m); ok && i < n && last[loc] != i {
+			continue
+		}
+		out = append(out, m)
+	}
+
+	return out
+}
+
+func (s *Session) queuedResource(m any) (string, bool) {
+	nt, ok := m.(note)
+	if !ok || nt.kind != noteMessage || nt.msg.CloseCode != 0 {
+		return "", false
+	}
+	return s.resourceOf(nt.msg.Notification)
 }
 
 func (s *Session) handle(m any) {
@@ -242,13 +282,12 @@ func (s *Session) terminate(reason error, final event.Event) {
 		w.reply <- closedError(reason)
 	}
 	s.a.inflight = nil
-	// The server did make these changes; only their notification is
-	// missing.
-	for _, w := range s.a.held {
+	// The server took these changes, but the model never showed them.
+	for _, w := range s.a.waiting {
 		w.hold.Stop()
-		w.reply <- nil
+		w.reply <- closedError(reason)
 	}
-	s.a.held = nil
+	s.a.waiting = nil
 
 	if final != nil {
 		s.deliver(final)

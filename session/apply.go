@@ -7,7 +7,9 @@ import (
 )
 
 // apply processes one notification with the rules of protocol §3.3. An
-// unreadable resource is logged and skipped.
+// unreadable resource, or one whose id is not the one of its location, is
+// logged and skipped. Every change of the model is reported to the writes
+// in progress (track).
 func (s *Session) apply(n transport.Notification) {
 	kind, id := transport.ParseLocation(n.Location)
 	switch kind {
@@ -32,7 +34,6 @@ func (s *Session) applyConference(n transport.Notification) {
 			s.log.Warn("skipping notification", "location", n.Location, "err", err)
 			return
 		}
-		s.markSeen(func(w *writeCmd) bool { return w.confirmedByConference(c) })
 		s.updateConference(c.Name, c.Recording.Started)
 	}
 }
@@ -56,18 +57,26 @@ func (s *Session) applyParticipant(n transport.Notification, id string) {
 		s.log.Warn("skipping notification", "location", n.Location, "err", err)
 		return
 	}
-	if p.ID == "" {
-		p.ID = id
+	if id == "me" {
+		id = me
 	}
-	s.markSeen(func(w *writeCmd) bool { return w.confirmedByParticipant(p) })
+	switch p.ID {
+	case "":
+		p.ID = id
+	case id:
+	default:
+		s.log.Warn("skipping notification whose resource is not at its location", "location", n.Location)
+		return
+	}
 
 	switch {
 	case p.ID == me:
-		if p.Online || n.Type == transport.Created {
+		// Offline for Me is ignored (Q4): presence of the local
+		// participant follows its own connection. Me is always known, so
+		// a creation changes nothing either (§3.3).
+		if p.Online && n.Type == transport.Updated {
 			s.updateMe(p)
 		}
-		// Offline for Me is ignored (Q4): presence of the local
-		// participant follows its own connection.
 	case !p.Online:
 		if n.Type == transport.Updated {
 			s.removeParticipant(p.ID)
@@ -106,6 +115,7 @@ func (s *Session) updateConference(name string, recording bool) {
 	if name != s.a.model.Name() {
 		s.a.model = s.a.model.WithName(name)
 		s.emit(event.ConferenceNameChanged{Conference: s.a.model})
+		s.track()
 	}
 	if recording != s.a.model.Recording() {
 		s.a.model = s.a.model.WithRecording(recording)
@@ -114,6 +124,7 @@ func (s *Session) updateConference(name string, recording bool) {
 		} else {
 			s.emit(event.RecordingStopped{Conference: s.a.model})
 		}
+		s.track()
 	}
 }
 
@@ -143,6 +154,7 @@ func (s *Session) setMe(old, me conference.Me) {
 	if me.Role != old.Role {
 		s.emit(event.MeRoleChanged{Me: me})
 	}
+	s.track()
 }
 
 // upsertParticipant adds an unknown online participant or updates a known
@@ -153,6 +165,7 @@ func (s *Session) upsertParticipant(p transport.Participant) {
 	if !known {
 		s.a.model = s.a.model.WithParticipant(np)
 		s.emit(event.ParticipantJoined{Participant: np})
+		s.track()
 		return
 	}
 	s.setParticipant(old, np)
@@ -183,6 +196,7 @@ func (s *Session) setParticipant(old, np conference.Participant) {
 	if np.SecondaryMedia != old.SecondaryMedia {
 		s.emit(event.ParticipantSecondaryMediaChanged{Participant: np})
 	}
+	s.track()
 }
 
 func (s *Session) removeParticipant(id string) {
@@ -192,4 +206,5 @@ func (s *Session) removeParticipant(id string) {
 	}
 	s.a.model, _ = s.a.model.Without(id)
 	s.emit(event.ParticipantExited{Participant: p})
+	s.track()
 }

@@ -12,7 +12,6 @@ import (
 // what it queued, enter failed and schedule a reconnect.
 func (s *Session) fail(err error) {
 	s.log.Warn("notification channel lost", "err", err)
-	s.releaseAllHeld() // their notifications are lost with the carrier
 	s.dropCarrier()
 	s.setState(transport.StateFailed)
 	s.scheduleRetry()
@@ -71,8 +70,9 @@ func (s *Session) onRetry(m retryMsg) {
 }
 
 // onReload finishes a reconnect. On success the snapshot is reconciled
-// with the model (protocol §3.6), the held-back notifications are applied
-// and the session is normal again. A 404 means the session is gone for
+// with the model (protocol §3.6), the held-back notifications are applied,
+// the writes waiting for their value complete and the session is normal
+// again. A 404 means the session is gone for
 // good; any other error schedules the next attempt (Q7: always through a
 // brand-new carrier).
 func (s *Session) onReload(r reloadDone) {
@@ -102,11 +102,32 @@ func (s *Session) onReload(r reloadDone) {
 
 	s.a.carrier = r.c
 	s.a.reloading = false
-	s.reconcile(r.conf)
-
 	pending := s.a.pending
 	s.a.pending = nil
-	for _, n := range pending {
+
+	// Notifications carry complete resources, and every change made after
+	// the new carrier opened is among them, so for a resource they name the
+	// last one is at least as new as the snapshot. Such resources are left
+	// out of the reconciliation and brought forward by the notifications
+	// alone: a resource the model already had goes through each notified
+	// change in order, a participant it did not have is taken at its last
+	// notified state. The model never goes back to an older value and no
+	// change is reported twice.
+	named := make(map[string]int, len(pending)) // location -> index of its last notification
+	for i, n := range pending {
+		if loc, ok := s.resourceOf(n); ok {
+			named[loc] = i
+		}
+	}
+	known := make(map[string]bool, len(named))
+	for loc := range named {
+		known[loc] = s.has(loc)
+	}
+	s.reconcile(r.conf, named)
+	for i, n := range pending {
+		if loc, ok := s.resourceOf(n); ok && !known[loc] && named[loc] != i {
+			continue
+		}
 		s.apply(n)
 		if s.a.ended {
 			return
@@ -114,13 +135,53 @@ func (s *Session) onReload(r reloadDone) {
 	}
 
 	s.a.attempt = 0
+	s.completeWaiting()
 	s.setState(transport.StateNormal)
 }
 
+// resourceOf returns the location of the conference or participant that a
+// notification describes, with the participant alias "me" resolved, and
+// false for messages and locations the session ignores.
+func (s *Session) resourceOf(n transport.Notification) (string, bool) {
+	kind, id := transport.ParseLocation(n.Location)
+	switch kind {
+	case transport.LocationIsConference:
+		return transport.LocationConference, true
+	case transport.LocationIsParticipant:
+		if id == "me" {
+			id = s.a.model.Me().ID
+		}
+		return transport.ParticipantLocation(id), true
+	default:
+		return "", false
+	}
+}
+
+// has reports whether the model holds the resource at loc, a location
+// returned by resourceOf.
+func (s *Session) has(loc string) bool {
+	if loc == transport.LocationConference {
+		return true
+	}
+	_, id := transport.ParseLocation(loc)
+	if id == s.a.model.Me().ID {
+		return true
+	}
+	_, ok := s.a.model.Participant(id)
+	return ok
+}
+
 // reconcile brings the model in line with a fresh snapshot, reporting the
-// differences as the notifications that would have caused them.
-func (s *Session) reconcile(c transport.Conference) {
-	s.updateConference(c.Name, c.Recording.Started)
+// differences as the notifications that would have caused them (protocol
+// §3.6). Resources at the locations in skip are left as they are.
+func (s *Session) reconcile(c transport.Conference, skip map[string]int) {
+	if _, ok := skip[transport.LocationConference]; !ok {
+		s.updateConference(c.Name, c.Recording.Started)
+	}
+	skipped := func(id string) bool {
+		_, ok := skip[transport.ParticipantLocation(id)]
+		return ok
+	}
 
 	online := make(map[string]bool, len(c.Participants))
 	for _, p := range c.Participants {
@@ -131,8 +192,8 @@ func (s *Session) reconcile(c transport.Conference) {
 
 	remote := s.a.model.Participants()
 	for i := len(remote) - 1; i >= 0; i-- {
-		if !online[remote[i].ID] {
-			s.removeParticipant(remote[i].ID)
+		if id := remote[i].ID; !online[id] && !skipped(id) {
+			s.removeParticipant(id)
 		}
 	}
 
@@ -140,8 +201,10 @@ func (s *Session) reconcile(c transport.Conference) {
 	for i, p := range c.Participants {
 		switch {
 		case i == 0 || p.ID == me:
-			s.updateMe(p)
-		case p.Online:
+			if !skipped(me) {
+				s.updateMe(p)
+			}
+		case p.Online && !skipped(p.ID):
 			s.upsertParticipant(p)
 		}
 	}

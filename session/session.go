@@ -61,8 +61,9 @@ type snapshot struct {
 // Join joins the conference at conferenceURI with a participant token and
 // returns once the model of the conference is loaded.
 //
-// The URI is checked first (ErrMalformedURI) and no network is used if it
-// is malformed. If ctx ends or any step fails, Join returns the error and
+// The URI is checked first (ErrMalformedURI), then the token (a token
+// with characters an HTTP header cannot carry, such as CR, LF or NUL, is
+// ErrInvalidValue); no network is used if either is bad. If ctx ends or any step fails, Join returns the error and
 // leaves nothing behind: no goroutine, no connection, no later reconnect.
 // A refusal by the server is a *StatusError matching ErrUnauthorized,
 // ErrForbidden or ErrNotFound; if the server reports while joining that
@@ -73,6 +74,9 @@ func Join(ctx context.Context, conferenceURI, participantToken string, opts *Opt
 	uri, err := transport.ParseConferenceURI(conferenceURI)
 	if err != nil {
 		return nil, err
+	}
+	if err := rest.CheckToken(participantToken); err != nil {
+		return nil, fmt.Errorf("mind: join: %w", err)
 	}
 	o := opts.withDefaults()
 	if err := ctx.Err(); err != nil {
@@ -162,6 +166,7 @@ func (s *Session) join(ctx context.Context) (err error) {
 	s.a.carrier = c
 	s.a.model = conference.New(s.uri.ApplicationID, conf)
 	s.publish()
+	s.box.find(func(any) bool { s.a.queued++; return false })
 	if s.opts.Listener != nil {
 		sub := s.newSubscriber()
 		s.a.subs = append(s.a.subs, sub)

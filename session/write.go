@@ -23,8 +23,8 @@ const (
 )
 
 // writeCmd is one change requested through the API. The actor starts its
-// request on a goroutine of the session, applies the server's answer to the
-// model and replies.
+// request on a goroutine of the session and replies once the server has
+// answered and the model agrees with the answer.
 type writeCmd struct {
 	ctx   context.Context //nolint:containedctx // the caller's request, carried to the goroutine doing it
 	kind  writeKind
@@ -39,43 +39,81 @@ type writeCmd struct {
 	part transport.Participant
 	err  error
 
-	// seen is set by the actor when a notification already brought the
-	// requested value into the model, so the answer must not apply it a
-	// second time over a newer value (Q6).
-	seen bool
-	// hold bounds the wait for the notification once the answer is in.
+	// Owned by the actor.
+	//
+	// seen lists the values the target field of the model has held since
+	// the request was sent, the value at that moment included.
+	seen []any
+	// answer is the value the server answered with; last is the field's
+	// value while the write waits for it, and moved says that the field
+	// changed to something else meanwhile.
+	answer any
+	last   any
+	moved  bool
+	// hold bounds the wait for the model to take the answer.
 	hold *time.Timer
 }
 
-func (w *writeCmd) confirmedByConference(c transport.Conference) bool {
+// field returns the current value of the model field that w changes, and
+// false when w changes no field of the model or its target is not in it.
+func (s *Session) field(w *writeCmd) (any, bool) {
+	m := s.a.model
 	switch w.kind {
 	case writeRename:
-		return c.Name == w.name
-	case writeRecordingStart:
-		return c.Recording.Started
-	case writeRecordingStop:
-		return !c.Recording.Started
+		return m.Name(), true
+	case writeRecordingStart, writeRecordingStop:
+		return m.Recording(), true
+	case writeParticipant:
+		var name string
+		var priority float64
+		var language transport.Language
+		var role transport.Role
+		if me := m.Me(); me.ID == w.id {
+			name, priority, language, role = me.Name, me.Priority, me.Language, me.Role
+		} else if p, ok := m.Participant(w.id); ok {
+			name, priority, language, role = p.Name, p.Priority, p.Language, p.Role
+		} else {
+			return nil, false
+		}
+		return pick(w.patch, name, priority, language, role)
 	default:
-		return false
+		return nil, false
 	}
 }
 
-func (w *writeCmd) confirmedByParticipant(p transport.Participant) bool {
-	if w.kind != writeParticipant || w.id != p.ID {
-		return false
+// answerValue returns the value of the changed field in the server's
+// answer to w.
+func (w *writeCmd) answerValue() (any, bool) {
+	switch w.kind {
+	case writeRename:
+		return w.conf.Name, true
+	case writeRecordingStart:
+		return true, true
+	case writeRecordingStop:
+		return false, true
+	case writeParticipant:
+		p := w.part
+		return pick(w.patch, p.Name, p.Priority, p.Language, p.Role)
+	default:
+		return nil, false
 	}
-	pt := w.patch
+}
+
+// pick returns the one field a participant patch sets.
+func pick(pt transport.ParticipantPatch, name string, priority float64,
+	language transport.Language, role transport.Role,
+) (any, bool) {
 	switch {
 	case pt.Name != nil:
-		return *pt.Name == p.Name
+		return name, true
 	case pt.Priority != nil:
-		return *pt.Priority == p.Priority
+		return priority, true
 	case pt.Language != nil:
-		return *pt.Language == p.Language
+		return language, true
 	case pt.Role != nil:
-		return *pt.Role == p.Role
+		return role, true
 	default:
-		return false
+		return nil, false
 	}
 }
 
@@ -111,6 +149,9 @@ func (s *Session) write(ctx context.Context, w *writeCmd) error {
 }
 
 func (s *Session) startWrite(w *writeCmd) {
+	if v, ok := s.field(w); ok {
+		w.seen = append(w.seen, v)
+	}
 	s.a.inflight = append(s.a.inflight, w)
 	s.a.wg.Add(1)
 	go func() {
@@ -141,24 +182,32 @@ func (s *Session) request(ctx context.Context, w *writeCmd) {
 	}
 }
 
-// defaultHoldTimeout bounds how long a write waits for the notification
-// of its change after the server's answer.
+// defaultHoldTimeout bounds how long a write waits for the model to take
+// the value of the server's answer.
 const defaultHoldTimeout = 5 * time.Second
 
 // finishWrite handles the server's answer to a write. A failed write never
 // ends the session: a 404 here says that the target does not exist (quirk
-// Q1 fixed).
+// Q1 fixed), and nothing of a failed or unreadable answer is applied.
 //
-// The answer and the notification of the same change travel on different
-// connections, and notifications of earlier changes may still be on their
-// way when the answer arrives. Applying the answer at once would let those
-// older notifications put old values back, so, while the notification
-// channel is up, the write is held until the notification carrying its
-// value has been applied: the model then follows the server's order, each
-// change fires its event exactly once (Q6), and the caller still sees its
-// change in the model when the call returns. Without a healthy channel, or
-// if that notification does not come within a few seconds, the answer itself
-// is applied.
+// Notifications are what moves the model; the answer only says which value
+// the server took. The answer and the notification of the same change
+// travel on different connections, in either order, and notifications of
+// other changes may overtake the answer or be overtaken by it. So:
+//
+//   - if the model's field has held the answered value at some point since
+//     the request was sent, the write is complete: either its notification
+//     was already applied, or the server had nothing to change (such a
+//     write gets no notification at all), and anything applied since is
+//     newer or will be followed by the write's own notification;
+//   - otherwise the notification that brings the value is still on its way,
+//     and the write completes when the model takes the value (one event,
+//     fired by that notification, Q6), when a reload has reconciled the
+//     model with the server, or with ErrClosed when the session ends.
+//
+// For a server that never notifies, a write still waiting after the hold
+// timeout applies its answer, unless the field changed meanwhile (then the
+// notifications are trusted and the answer is dropped).
 func (s *Session) finishWrite(w *writeCmd) {
 	s.a.inflight = remove(s.a.inflight, w)
 	if w.err != nil {
@@ -166,58 +215,70 @@ func (s *Session) finishWrite(w *writeCmd) {
 		return
 	}
 
-	switch {
-	case w.seen || !s.answerChanges(w):
+	v, ok := w.answerValue()
+	cur, known := s.field(w)
+	if !ok || !known || slices.Contains(w.seen, v) {
 		s.a.replies = append(s.a.replies, w)
-	case s.a.carrier != nil && s.a.state == transport.StateNormal && !s.a.reloading:
-		s.a.held = append(s.a.held, w)
-		w.hold = time.AfterFunc(s.opts.holdTimeout, func() { s.box.put(holdExpired{w: w}) })
-	default:
-		s.applyAnswer(w)
-		s.a.replies = append(s.a.replies, w)
-	}
-}
-
-// markSeen records that a notification brought the value of these writes
-// into the model: pending ones need not apply their answer, held ones are
-// complete once the step is published.
-func (s *Session) markSeen(match func(*writeCmd) bool) {
-	for _, w := range s.a.inflight {
-		if match(w) {
-			w.seen = true
-		}
-	}
-	for i := 0; i < len(s.a.held); i++ {
-		if w := s.a.held[i]; match(w) {
-			w.hold.Stop()
-			s.a.held = append(s.a.held[:i], s.a.held[i+1:]...)
-			s.a.replies = append(s.a.replies, w)
-			i--
-		}
-	}
-}
-
-// releaseHeld applies the answer of a held write whose notification did
-// not come in time.
-func (s *Session) releaseHeld(w *writeCmd) {
-	if !slices.Contains(s.a.held, w) {
 		return
 	}
-	s.a.held = remove(s.a.held, w)
-	s.log.Debug("no notification for a confirmed change; applying the answer")
-	s.applyAnswer(w)
-	s.a.replies = append(s.a.replies, w)
+	w.answer, w.last = v, cur
+	s.a.waiting = append(s.a.waiting, w)
+	w.hold = time.AfterFunc(s.opts.holdTimeout, func() { s.box.put(holdExpired{w: w}) })
 }
 
-// releaseAllHeld applies the answers of every held write.
-func (s *Session) releaseAllHeld() {
-	held := s.a.held
-	s.a.held = nil
-	for _, w := range held {
+// track runs after every change of the model: it records the new values in
+// the writes in flight and completes the waiting writes whose answer the
+// model now shows. A waiting write whose target left the model is complete
+// too: there is nothing left to wait for.
+func (s *Session) track() {
+	for _, w := range s.a.inflight {
+		if v, ok := s.field(w); ok && !slices.Contains(w.seen, v) {
+			w.seen = append(w.seen, v)
+		}
+	}
+	for i := 0; i < len(s.a.waiting); i++ {
+		w := s.a.waiting[i]
+		v, ok := s.field(w)
+		switch {
+		case ok && v == w.last:
+			continue
+		case ok && v != w.answer:
+			w.last, w.moved = v, true
+			continue
+		}
 		w.hold.Stop()
-		s.applyAnswer(w)
+		s.a.waiting = slices.Delete(s.a.waiting, i, i+1)
+		s.a.replies = append(s.a.replies, w)
+		i--
+	}
+}
+
+// releaseHeld ends the wait of a write whose value the model did not take
+// within the hold timeout.
+func (s *Session) releaseHeld(w *writeCmd) {
+	if !slices.Contains(s.a.waiting, w) {
+		return
+	}
+	s.a.waiting = remove(s.a.waiting, w)
+	s.a.replies = append(s.a.replies, w)
+	if w.moved {
+		s.log.Debug("no notification brought the answered value, but the field changed since; keeping the model")
+		return
+	}
+	s.log.Debug("no notification brought the answered value; applying the answer")
+	s.applyAnswer(w)
+}
+
+// completeWaiting completes every waiting write without applying anything:
+// a reload has just brought the model in line with the server, which holds
+// these writes' values or newer ones.
+func (s *Session) completeWaiting() {
+	for _, w := range s.a.waiting {
+		w.hold.Stop()
 		s.a.replies = append(s.a.replies, w)
 	}
+	clear(s.a.waiting)
+	s.a.waiting = s.a.waiting[:0]
 }
 
 func remove(ws []*writeCmd, w *writeCmd) []*writeCmd {
@@ -225,63 +286,6 @@ func remove(ws []*writeCmd, w *writeCmd) []*writeCmd {
 		return slices.Delete(ws, i, i+1)
 	}
 	return ws
-}
-
-// answerChanges reports whether applying the answer of w would change the
-// model.
-func (s *Session) answerChanges(w *writeCmd) bool {
-	m := s.a.model
-	switch w.kind {
-	case writeRename:
-		return w.conf.Name != m.Name()
-	case writeRecordingStart:
-		return !m.Recording()
-	case writeRecordingStop:
-		return m.Recording()
-	case writeParticipant:
-		return s.answered(w) != nil
-	default:
-		return false
-	}
-}
-
-// answered returns the function that applies the one changed field of an
-// R6 answer, or nil when the target is unknown or already has that value.
-func (s *Session) answered(w *writeCmd) func() {
-	p, pt := w.part, w.patch
-	set := func(name *string, priority *float64, language *transport.Language, role *transport.Role) {
-		switch {
-		case pt.Name != nil:
-			*name = p.Name
-		case pt.Priority != nil:
-			*priority = p.Priority
-		case pt.Language != nil:
-			*language = p.Language
-		case pt.Role != nil:
-			*role = p.Role
-		}
-	}
-
-	if me := s.a.model.Me(); me.ID == w.id {
-		nm := me
-		set(&nm.Name, &nm.Priority, &nm.Language, &nm.Role)
-		if nm == me {
-			return nil
-		}
-		return func() { s.setMe(me, nm) }
-	}
-
-	old, ok := s.a.model.Participant(w.id)
-	if !ok {
-		return nil
-	}
-	np := old
-	set(&np.Name, &np.Priority, &np.Language, &np.Role)
-	if np == old {
-		return nil
-	}
-
-	return func() { s.setParticipant(old, np) }
 }
 
 // applyAnswer puts the value of w's answer into the model.
@@ -294,14 +298,36 @@ func (s *Session) applyAnswer(w *writeCmd) {
 	case writeRecordingStop:
 		s.updateConference(s.a.model.Name(), false)
 	case writeParticipant:
-		if apply := s.answered(w); apply != nil {
-			apply()
+		set := func(name *string, priority *float64, language *transport.Language, role *transport.Role) {
+			p, pt := w.part, w.patch
+			switch {
+			case pt.Name != nil:
+				*name = p.Name
+			case pt.Priority != nil:
+				*priority = p.Priority
+			case pt.Language != nil:
+				*language = p.Language
+			case pt.Role != nil:
+				*role = p.Role
+			}
+		}
+		if me := s.a.model.Me(); me.ID == w.id {
+			nm := me
+			set(&nm.Name, &nm.Priority, &nm.Language, &nm.Role)
+			s.setMe(me, nm)
+			return
+		}
+		if old, ok := s.a.model.Participant(w.id); ok {
+			np := old
+			set(&np.Name, &np.Priority, &np.Language, &np.Role)
+			s.setParticipant(old, np)
 		}
 	}
 }
 
 // SetConferenceName renames the conference (moderators only). When it
-// returns nil the model has the new name.
+// returns nil the server has taken the name, and the model has it unless a
+// newer change has replaced it since.
 func (s *Session) SetConferenceName(ctx context.Context, name string) error {
 	return s.write(ctx, &writeCmd{kind: writeRename, name: name})
 }

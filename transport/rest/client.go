@@ -60,10 +60,19 @@ func (c *Client) Conference(ctx context.Context) (transport.Conference, error) {
 
 // RenameConference sets the conference name (R3) and returns the
 // conference as the server reports it afterwards.
+//
+// An answer that is not the conference of c.URI is an error wrapping
+// transport.ErrMalformedMessage (protocol Q16).
 func (c *Client) RenameConference(ctx context.Context, name string) (transport.Conference, error) {
 	var conf transport.Conference
-	err := c.do(ctx, http.MethodPatch, "/", "", transport.ConferencePatch{Name: &name}, &conf)
-	return conf, err
+	if err := c.do(ctx, http.MethodPatch, "/", "", transport.ConferencePatch{Name: &name}, &conf); err != nil {
+		return transport.Conference{}, err
+	}
+	if conf.ID != c.URI.ConferenceID {
+		return transport.Conference{}, fmt.Errorf("mind: PATCH /: %w: the answer is not this conference",
+			transport.ErrMalformedMessage)
+	}
+	return conf, nil
 }
 
 // StartRecording starts recording the conference (R4).
@@ -78,12 +87,31 @@ func (c *Client) StopRecording(ctx context.Context) error {
 
 // UpdateParticipant changes the participant id (R6) and returns it as the
 // server reports it afterwards. id is always a real participant ID.
+//
+// An answer that is not participant id, or that has an invalid value in a
+// field the patch sets, is an error wrapping transport.ErrMalformedMessage
+// (protocol Q16).
 func (c *Client) UpdateParticipant(
 	ctx context.Context, id string, patch transport.ParticipantPatch,
 ) (transport.Participant, error) {
+	path := transport.ParticipantLocation(id)
 	var p transport.Participant
-	err := c.do(ctx, http.MethodPatch, transport.ParticipantLocation(id), "", patch, &p)
-	return p, err
+	if err := c.do(ctx, http.MethodPatch, path, "", patch, &p); err != nil {
+		return transport.Participant{}, err
+	}
+	var bad string
+	switch {
+	case p.ID != id:
+		bad = "the answer is not this participant"
+	case patch.Language != nil && !p.Language.Valid():
+		bad = "the answer has an invalid language"
+	case patch.Role != nil && !p.Role.Valid():
+		bad = "the answer has an invalid role"
+	}
+	if bad != "" {
+		return transport.Participant{}, fmt.Errorf("mind: PATCH %s: %w: %s", path, transport.ErrMalformedMessage, bad)
+	}
+	return p, nil
 }
 
 // SendMessage sends a text message (R7). The recipient is chosen by
@@ -116,7 +144,25 @@ func (c *Client) Recording(ctx context.Context) (io.ReadCloser, error) {
 	return resp.Body, nil
 }
 
+// CheckToken reports whether token can be sent as a bearer token: an HTTP
+// header value cannot carry control characters (CR, LF, NUL and the like),
+// and a token that has them is refused before any network is used. The
+// token stays opaque otherwise. The error wraps transport.ErrInvalidValue
+// and does not contain the token.
+func CheckToken(token string) error {
+	for i := range len(token) {
+		if b := token[i]; b < 0x20 || b == 0x7f {
+			return fmt.Errorf("%w: the participant token has a character that an HTTP header cannot carry (byte %d)",
+				transport.ErrInvalidValue, i)
+		}
+	}
+	return nil
+}
+
 func (c *Client) newRequest(ctx context.Context, method, path, query string, body any) (*http.Request, error) {
+	if err := CheckToken(c.Token); err != nil {
+		return nil, fmt.Errorf("mind: %s %s: %w", method, path, err)
+	}
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -161,9 +162,67 @@ func TestEmptyBodyIsTheEmptyObject(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 
-	cf, err := c.RenameConference(ctx, "x")
+	cf, err := c.Conference(ctx)
 	require.NoError(t, err)
-	assert.Empty(t, cf.Name)
+	assert.Empty(t, cf.Participants)
+	require.NoError(t, c.StartRecording(ctx))
+}
+
+// TestAnswersThatAreNotTheResourceAreErrors: a 2xx answer to a change that
+// does not carry the changed resource is a decode error, never a value.
+func TestAnswersThatAreNotTheResourceAreErrors(t *testing.T) {
+	t.Parallel()
+
+	for name, body := range map[string]string{
+		"empty":          ``,
+		"error body":     `{"error":"injected"}`,
+		"other resource": `{"id":"` + pid + `","name":"x","role":"attendee","language":"en"}`,
+	} {
+		c := newClient(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) })
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+
+		_, err := c.RenameConference(ctx, "x")
+		assert.ErrorIs(t, err, transport.ErrMalformedMessage, name)
+	}
+
+	for name, body := range map[string]string{
+		"empty":        ``,
+		"error body":   `{"error":"injected"}`,
+		"other id":     `{"id":"` + conf + `","name":"x","role":"attendee","language":"en"}`,
+		"invalid role": `{"id":"` + pid + `","name":"x","role":"boss","language":"en"}`,
+	} {
+		c := newClient(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) })
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+
+		role := transport.RoleSpeaker
+		_, err := c.UpdateParticipant(ctx, pid, transport.ParticipantPatch{Role: &role})
+		assert.ErrorIs(t, err, transport.ErrMalformedMessage, name)
+	}
+}
+
+// TestTokenAHeaderCannotCarryIsRefused: no request leaves with such a
+// token, and the error does not repeat it.
+func TestTokenAHeaderCannotCarryIsRefused(t *testing.T) {
+	t.Parallel()
+
+	var calls atomic.Int32
+	c := newClient(t, func(http.ResponseWriter, *http.Request) { calls.Add(1) })
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+
+	for _, tok := range []string{"SECRET\r\nX-Evil: 1", "SECRET\x00nul", "SECRET\ttab", "SECRET\x7f"} {
+		require.ErrorIs(t, rest.CheckToken(tok), transport.ErrInvalidValue)
+		c.Token = tok
+		_, err := c.Conference(ctx)
+		require.ErrorIs(t, err, transport.ErrInvalidValue)
+		assert.NotContains(t, err.Error(), "SECRET")
+	}
+	assert.Zero(t, calls.Load())
+	for _, tok := range []string{"", "with spaces", "SECRÉT", token} {
+		assert.NoError(t, rest.CheckToken(tok), tok)
+	}
 }
 
 func TestTimeoutIsDistinguishable(t *testing.T) {
