@@ -63,13 +63,14 @@ type snapshot struct {
 //
 // The URI is checked first (ErrMalformedURI), then the token (a token
 // with characters an HTTP header cannot carry, such as CR, LF or NUL, is
-// ErrInvalidValue); no network is used if either is bad. If ctx ends or any step fails, Join returns the error and
-// leaves nothing behind: no goroutine, no connection, no later reconnect.
-// A refusal by the server is a *StatusError matching ErrUnauthorized,
-// ErrForbidden or ErrNotFound; if the server reports while joining that
-// the conference has ended or the participant was expelled, the error
-// matches ErrConferenceEnded or ErrExpelled. ctx only bounds the join; it
-// has no effect on the session once Join has returned.
+// ErrInvalidValue); no network is used if either is bad. If ctx ends or
+// any step fails, Join returns the error and leaves nothing behind: no
+// goroutine, no connection, no later reconnect. A refusal by the server is
+// a *StatusError matching ErrUnauthorized, ErrForbidden or ErrNotFound; if
+// the server reports while joining that the conference has ended or the
+// participant was expelled, the error matches ErrConferenceEnded or
+// ErrExpelled. ctx only bounds the join; it has no effect on the session
+// once Join has returned.
 func Join(ctx context.Context, conferenceURI, participantToken string, opts *Options) (*Session, error) {
 	uri, err := transport.ParseConferenceURI(conferenceURI)
 	if err != nil {

@@ -208,6 +208,15 @@ const defaultHoldTimeout = 5 * time.Second
 // For a server that never notifies, a write still waiting after the hold
 // timeout applies its answer, unless the field changed meanwhile (then the
 // notifications are trusted and the answer is dropped).
+//
+// Known shortcoming: the protocol has no sequence numbers, so a write of
+// the value the model already shows cannot tell "the server had nothing to
+// do" from "an older change is still being notified and this write will
+// be notified after it". It completes at once; in the second case the
+// model briefly shows the older value until the write's own notification
+// arrives. Likewise a write completed by a reload may return just before
+// its own notification, when that notification is still in flight on the
+// new channel.
 func (s *Session) finishWrite(w *writeCmd) {
 	s.a.inflight = remove(s.a.inflight, w)
 	if w.err != nil {
