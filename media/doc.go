@@ -49,6 +49,10 @@
 //   - H.264 files must be constrained baseline (profile-level-id 42e01f is
 //     the only H.264 format the protocol allows) and are paced at a fixed
 //     frame rate, because Annex-B carries no timestamps.
+//   - A file source cannot make a keyframe when a receiver asks for one
+//     (a new subscriber, a lost picture): the receiver waits for the
+//     file's next keyframe, up to the file's keyframe interval (1 s for
+//     the sample files in testdata/media) before its first picture.
 //   - Opus is sent as stored; mono files are sent as they are under the
 //     usual opus/48000/2 format, which decoders accept.
 package media
