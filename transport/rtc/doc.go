@@ -21,10 +21,14 @@
 //
 // # Directions
 //
-// pion v4 has no direction setter. Publications are realised natively:
-// their transceivers start as sendonly, lose their sender to become
-// inactive and get a fresh sender to send again, so the local description
-// always matches what the server sees. Receive slots stay recvonly in the
+// pion v4 has no direction setter. Each publication section keeps one
+// pion sender, and so its SSRCs, for the life of the connection; the
+// application's tracks are attached to it and detached again, and the
+// offer sent declares the section sendonly or inactive accordingly. Every
+// new track is renumbered and restamped to continue the encoding's
+// sequence numbers and timestamps, so publishing again after a pause, or
+// another stream, looks to the server like one stream that paused.
+// Receive slots stay recvonly in the
 // local description; a parked slot is turned inactive only in the copy of
 // the offer that is sent (protocol §4.13 allows this), and the server's
 // inactive answer is applied as is.
