@@ -28,10 +28,9 @@
 // new track is renumbered and restamped to continue the encoding's
 // sequence numbers and timestamps, so publishing again after a pause, or
 // another stream, looks to the server like one stream that paused.
-// Receive slots stay recvonly in the
-// local description; a parked slot is turned inactive only in the copy of
-// the offer that is sent (protocol §4.13 allows this), and the server's
-// inactive answer is applied as is.
+// Receive slots stay recvonly in the local description; a parked slot is
+// turned inactive only in the copy of the offer that is sent (protocol
+// §4.13 allows this), and the server's inactive answer is applied as is.
 //
 // # Limitations
 //
