@@ -69,7 +69,12 @@
 // presenter or moderator with the highest priority that publishes that
 // kind (ties go to the one that came online first; nobody gets their own
 // audio). The choice is made again when roles, priorities, presence or
-// media change, and at least every 250 ms.
+// media change, and at least every 250 ms. Like the output of a real MCU,
+// a receive slot's conference video keeps one codec: once the slot has
+// carried a source, only publishers sending that same codec are
+// candidates (the next one in the order above, or nothing when none
+// does), so an H.264 speaker is not forwarded into a slot that started
+// with VP8.
 //
 // Media flags follow each accepted offer (positions 1–4) and are set
 // before the answer is returned. A participant that publishes and then

@@ -160,6 +160,9 @@ type Room struct {
 	peers     map[string]*peer
 	sources   map[sourceKey]*source
 	confSinks map[*downTrack]struct{}
+	// confCodec is the codec (lower-case MIME) each "conference" slot is
+	// bound to since it first carried a source; used by resolveConference.
+	confCodec map[*downTrack]string
 	pubOrder  [2][]string // publishers of primary audio/video, by start
 	queue     []func()
 	timers    map[*time.Timer]struct{}
@@ -184,6 +187,7 @@ func newRoom(e *Engine, cfg RoomConfig) *Room {
 		peers:     make(map[string]*peer),
 		sources:   make(map[sourceKey]*source),
 		confSinks: make(map[*downTrack]struct{}),
+		confCodec: make(map[*downTrack]string),
 		timers:    make(map[*time.Timer]struct{}),
 	}
 }
@@ -272,13 +276,31 @@ func (r *Room) resolveConference() {
 		sinks = append(sinks, d)
 	}
 	pubs := [2][]string{slices.Clone(r.pubOrder[0]), slices.Clone(r.pubOrder[1])}
+	for d := range r.confCodec {
+		if _, ok := r.confSinks[d]; !ok {
+			delete(r.confCodec, d)
+		}
+	}
+	codecs := make([]string, len(sinks))
+	for i, d := range sinks {
+		codecs[i] = r.confCodec[d]
+	}
 	r.mu.Unlock()
-	for _, d := range sinks {
+	for i, d := range sinks {
 		kind := Audio
 		if d.kind == webrtc.RTPCodecTypeVideo {
 			kind = Video
 		}
-		pid := r.sel(d.receiver, kind, pubs[kind])
+		// A slot keeps the codec of its first source, as the output of
+		// an MCU would: only publishers sending that codec are offered
+		// to the selector.
+		cands := pubs[kind]
+		if codecs[i] != "" {
+			cands = slices.DeleteFunc(slices.Clone(cands), func(pid string) bool {
+				return r.sourceCodec(pid, d.kind) != codecs[i]
+			})
+		}
+		pid := r.sel(d.receiver, kind, cands)
 		var src *source
 		if pid != "" {
 			src = r.source(sourceKey{label: pid + "#primary", kind: d.kind})
@@ -291,7 +313,31 @@ func (r *Room) resolveConference() {
 			continue
 		}
 		d.bind(src, label, lim)
+		if codecs[i] == "" && pid != "" {
+			if mime := r.sourceCodec(pid, d.kind); mime != "" {
+				r.mu.Lock()
+				if _, ok := r.confSinks[d]; ok {
+					r.confCodec[d] = mime
+				}
+				r.mu.Unlock()
+			}
+		}
 	}
+}
+
+// sourceCodec returns the codec (lower-case MIME) of pid's primary media
+// of kind, or "" while no layer of it has arrived.
+func (r *Room) sourceCodec(pid string, kind webrtc.RTPCodecType) string {
+	r.mu.Lock()
+	src := r.sources[sourceKey{label: pid + "#primary", kind: kind}]
+	r.mu.Unlock()
+	if src == nil {
+		return ""
+	}
+	if layers := src.snapshotLayers(); len(layers) > 0 {
+		return layers[0].mime
+	}
+	return ""
 }
 
 // Reselect asks the room to run the conference selector again soon, e.g.
