@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,8 +27,11 @@ var (
 	// ErrSignallingOnly: a media method was called on a signalling-only
 	// session.
 	ErrSignallingOnly = errors.New("mind: the session is signalling-only and carries no media")
-	// ErrStreamEnded: the remote stream of a subscription is gone for good
-	// (its participant left the conference).
+	// ErrStreamEnded: the remote stream of a subscription is gone: its
+	// participant left the conference or went offline (its connection
+	// dropped), which takes it out of the conference model. To receive
+	// the participant again, call Receive after its next
+	// ParticipantJoined event.
 	ErrStreamEnded = errors.New("mind: the remote stream ended")
 	// ErrConnectTimeout: a peer connection did not open its data channel
 	// within MediaOptions.ConnectTimeout. Join fails with it; during
@@ -73,7 +78,30 @@ func (t Target) Label() string {
 // frames/s. Zero means unlimited.
 type Limits = rtc.Limits
 
+// validLimits refuses limits that cannot bound anything: a negative
+// bitrate or frame area, a negative, NaN or infinite frame rate.
+func validLimits(l Limits) error {
+	switch {
+	case l.MaxBitrate < 0:
+		return fmt.Errorf("%w: negative MaxBitrate %d", ErrInvalidValue, l.MaxBitrate)
+	case l.MaxFrameArea < 0:
+		return fmt.Errorf("%w: negative MaxFrameArea %d", ErrInvalidValue, l.MaxFrameArea)
+	case math.IsNaN(l.MaxFrameRate) || math.IsInf(l.MaxFrameRate, 0) || l.MaxFrameRate < 0:
+		return fmt.Errorf("%w: MaxFrameRate %v", ErrInvalidValue, l.MaxFrameRate)
+	}
+	return nil
+}
+
 // ReceiveOptions say where a received stream goes.
+//
+// A sink receives one codec for the life of its subscription: the codec of
+// the first packet handed to it. A remote participant may switch codec
+// while it publishes (e.g. republish H.264 instead of VP8), and the
+// conference stream of some servers may change source to one that sends
+// another codec; packets of a codec other than the sink's first one are
+// dropped rather than written into a file of the wrong format. They are
+// counted in [Subscription.Dropped] and logged once at warn level. To
+// record the new codec, receive the stream again with a sink for it.
 type ReceiveOptions struct {
 	// Audio receives the audio packets, or nil not to receive audio.
 	Audio media.Sink
@@ -86,7 +114,9 @@ type ReceiveOptions struct {
 // Subscription is the reception of one remote stream into sinks, made by
 // [Session.Receive]. The session owns the sinks from then on: it closes
 // them when the subscription ends, by [Subscription.Close], because the
-// participant left (ErrStreamEnded) or because the session ended. While
+// participant left or went offline (ErrStreamEnded) or because the session
+// ended. Each sink keeps the codec of its first packet (see
+// [ReceiveOptions] and [Subscription.Dropped]). While
 // the stream's participant does not send a kind, or the session recovers
 // from a lost connection, nothing is written; packets resume into the same
 // sinks afterwards.
@@ -119,6 +149,34 @@ type subKind struct {
 	mtid  string
 	audio stats.AudioMeter
 	video stats.VideoMeter
+	// mime is the lower-case codec of the first packet written to the
+	// sink; packets of another codec are dropped and counted in dropped.
+	mime    atomic.Pointer[string]
+	dropped atomic.Uint64
+	warned  atomic.Bool
+	log     func(msg string, args ...any)
+}
+
+// accept tells whether a packet of codec mime may go to the sink: the
+// first codec seen binds the kind, later packets must match it.
+func (k *subKind) accept(mime string) bool {
+	mime = strings.ToLower(mime)
+	cur := k.mime.Load()
+	if cur == nil {
+		if k.mime.CompareAndSwap(nil, &mime) {
+			return true
+		}
+		cur = k.mime.Load()
+	}
+	if *cur == mime {
+		return true
+	}
+	k.dropped.Add(1)
+	if !k.warned.Swap(true) && k.log != nil {
+		k.log("received stream changed codec; packets of the new codec are dropped",
+			"mtid", k.mtid, "codec", *cur, "new", mime)
+	}
+	return false
 }
 
 // pump copies the packets of one received track into the subscription
@@ -127,12 +185,25 @@ type pump struct {
 	track  *webrtc.TrackRemote
 	vp8    bool
 	target atomic.Pointer[subKind]
+	// pt and mime cache the codec of the last payload type seen; only
+	// the copying goroutine uses them.
+	pt   uint8
+	mime string
 }
 
 // WriteRTP passes a packet on to the current target.
 func (p *pump) WriteRTP(pkt *rtp.Packet) error {
 	k := p.target.Load()
 	if k == nil {
+		return nil
+	}
+	if p.mime == "" || pkt.PayloadType != p.pt {
+		// The track's codec follows the payload type of the packet just
+		// read (pion updates it on a change).
+		p.pt, p.mime = pkt.PayloadType, p.track.Codec().MimeType
+		p.vp8 = strings.EqualFold(p.mime, webrtc.MimeTypeVP8)
+	}
+	if !k.accept(p.mime) {
 		return nil
 	}
 	if p.vp8 {
@@ -214,6 +285,11 @@ func (s *Session) call(ctx context.Context, fn func() error) error {
 // the session ends, and keeps publishing it across reconnections. The
 // change reaches the server with the next negotiation round, which this
 // method starts but does not wait for.
+//
+// A source that does not loop sends nothing once its file is played out,
+// but the publication stays: the participant's media flags keep saying
+// it publishes until the stream is cleared (nil) or replaced. Clear it
+// when the end matters to the other participants.
 func (s *Session) SetPrimaryStream(ctx context.Context, stream *media.Stream) error {
 	return s.setStream(ctx, rtc.Primary, stream)
 }
@@ -286,7 +362,11 @@ func (s *Session) applyStream(which rtc.Publication, p *publication) error {
 // [Subscription]. Receiving a participant's stream requires the participant
 // to be in the conference now; its media flags decide when packets flow
 // (protocol §4.12). Several subscriptions of one stream are allowed, each
-// with its own receive section.
+// with its own receive section. The subscription of a participant's stream
+// ends with ErrStreamEnded when that participant leaves or goes offline;
+// it is not resumed when the participant comes back: receive again after
+// its ParticipantJoined event. Limits with a negative value, or a NaN or
+// infinite frame rate, are refused with ErrInvalidValue.
 func (s *Session) Receive(ctx context.Context, target Target, opts ReceiveOptions) (*Subscription, error) {
 	if opts.Audio == nil && opts.Video == nil {
 		return nil, fmt.Errorf("mind: receive %s: %w: no sink", target.Label(), ErrInvalidValue)
@@ -294,17 +374,20 @@ func (s *Session) Receive(ctx context.Context, target Target, opts ReceiveOption
 	if target.participant != "" && !transport.IsUUID(target.participant) {
 		return nil, fmt.Errorf("mind: receive: %w: participant id %q", ErrInvalidValue, target.participant)
 	}
+	if err := validLimits(opts.Limits); err != nil {
+		return nil, fmt.Errorf("mind: receive %s: %w", target.Label(), err)
+	}
 	sub := &Subscription{s: s, target: target, limits: opts.Limits, done: make(chan struct{})}
 	if opts.Audio != nil {
 		sub.kinds[0] = &subKind{
 			kind: webrtc.RTPCodecTypeAudio, counter: media.NewCounter(webrtc.MimeTypeOpus, opts.Audio),
-			mtid: stats.MediaTrackID(target.Label(), "audio"),
+			mtid: stats.MediaTrackID(target.Label(), "audio"), log: s.log.Warn,
 		}
 	}
 	if opts.Video != nil {
 		sub.kinds[1] = &subKind{
 			kind: webrtc.RTPCodecTypeVideo, counter: media.NewCounter(webrtc.MimeTypeVP8, opts.Video),
-			mtid: stats.MediaTrackID(target.Label(), "video"),
+			mtid: stats.MediaTrackID(target.Label(), "video"), log: s.log.Warn,
 		}
 	}
 	sub.stats.Store(&event.StreamStatistics{Label: target.Label(), Direction: stats.Received})
@@ -328,7 +411,12 @@ func (u *Subscription) Target() Target { return u.target }
 
 // SetLimits changes the receive limits; the server applies them after the
 // next negotiation round, which this method starts.
+// Limits with a negative value, or a NaN or infinite frame rate, are
+// refused with ErrInvalidValue.
 func (u *Subscription) SetLimits(ctx context.Context, limits Limits) error {
+	if err := validLimits(limits); err != nil {
+		return fmt.Errorf("mind: set limits: %w", err)
+	}
 	return u.s.call(ctx, func() error {
 		select {
 		case <-u.done:
@@ -401,6 +489,19 @@ func (u *Subscription) Counts() (audio, video media.Counts) {
 	}
 	if k := u.kinds[1]; k != nil {
 		video = k.counter.Counters()
+	}
+	return audio, video
+}
+
+// Dropped returns how many packets the subscription dropped, per kind,
+// because the stream changed codec after the sink received its first
+// packet (see [ReceiveOptions]).
+func (u *Subscription) Dropped() (audio, video uint64) {
+	if k := u.kinds[0]; k != nil {
+		audio = k.dropped.Load()
+	}
+	if k := u.kinds[1]; k != nil {
+		video = k.dropped.Load()
 	}
 	return audio, video
 }
