@@ -439,3 +439,57 @@ func TestRecordingHelpers(t *testing.T) {
 		t.Fatalf("write after close: %v", err)
 	}
 }
+
+// A publisher whose connection drops goes offline and leaves the model,
+// which ends the recording of its stream; once it is back, the recorder
+// records its stream again into a new file.
+func TestJoinRecordsAgainAfterAPublisherDrop(t *testing.T) {
+	ctx := testContext(t)
+	f := newJoinFixture(t)
+	dir := t.TempDir()
+	samples := sampleDir()
+	if samples == "" {
+		t.Fatal("testdata/media not found")
+	}
+	recOut, recErr, recDone := startJoin(ctx, "--uri", f.conf.URI(), "--token", f.p.Token,
+		"--record", dir, "--json", "--stats", "100ms")
+	waitFor(ctx, t, recOut, `"event":"recording"`)
+	pubOut, pubErr, pubDone := startJoin(ctx, "--uri", f.conf.URI(), "--token", f.other.Token,
+		"--publish", filepath.Join(samples, "video-160x90.ivf"))
+	waitFor(ctx, t, pubOut, "publishing")
+	waitForRecorded(ctx, t, recOut, "Other#primary", 1)
+
+	f.conf.DropTransport(f.other.ID)
+	second := filepath.Join(dir, "Other-primary-2-video.ivf")
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if _, err := os.Stat(second); err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no second recording of the publisher:\n%s", recOut.String())
+		case <-tick.C:
+		}
+	}
+	if !strings.Contains(recOut.String(), filepath.Join(dir, "Other-primary-2")+"-{audio,video}.*") {
+		t.Errorf("the second recording is not announced with its file names:\n%s", recOut.String())
+	}
+
+	if err := f.conf.End(); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitExit(ctx, t, recDone, recErr); code != exitEnded {
+		t.Fatalf("recorder exit %d; stderr %q", code, recErr.String())
+	}
+	if code := waitExit(ctx, t, pubDone, pubErr); code != exitEnded {
+		t.Fatalf("publisher exit %d; stderr %q", code, pubErr.String())
+	}
+	for _, name := range []string{"Other-primary-video.ivf", "Other-primary-2-video.ivf"} {
+		info, err := media.Inspect(filepath.Join(dir, name))
+		if err != nil || info.Frames == 0 {
+			t.Errorf("%s: %+v, %v", name, info, err)
+		}
+	}
+}
