@@ -644,11 +644,3 @@ func (d *downTrack) keyframeRequested() {
 		l.requestKeyframe()
 	}
 }
-
-// current returns the layer being forwarded (for tests and diagnostics).
-func (d *downTrack) current() *layer {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-
-	return d.cur
-}

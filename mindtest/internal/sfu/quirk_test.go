@@ -61,15 +61,6 @@ func newRawAnswerer(t *testing.T, api *webrtc.API) *rawAnswerer {
 	return r
 }
 
-func (r *rawAnswerer) count(mid string) int64 {
-	v, ok := r.packets.Load(mid)
-	if !ok {
-		return 0
-	}
-
-	return v.(*atomic.Int64).Load()
-}
-
 func (r *rawAnswerer) answer(ctx context.Context, _ string, offer string) (string, error) {
 	if offer != "" {
 		err := r.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer})

@@ -107,14 +107,6 @@ func (k Kind) String() string {
 	return "audio"
 }
 
-func (k Kind) codecType() webrtc.RTPCodecType {
-	if k == Video {
-		return webrtc.RTPCodecTypeVideo
-	}
-
-	return webrtc.RTPCodecTypeAudio
-}
-
 // Selector chooses whose primary media the "conference" stream carries for
 // one receiver and kind. publishers lists the participants that currently
 // publish primary media of that kind, in the order they started. It returns
