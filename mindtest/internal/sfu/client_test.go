@@ -21,6 +21,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// continuityGap is the largest sequence-number jump a test accepts where
+// it checks that forwarding keeps a stream continuous. Loopback UDP may
+// drop a packet on a loaded machine; a renumbering mistake (a layer switch,
+// a pause, a reused slot) jumps by far more.
+const continuityGap = 8
+
 // The test client plays a Mind client with pion: negotiated data channel,
 // offers without candidates, the m-section layout of protocol §4.6 and the
 // munging of §4.7 applied to the text it posts.

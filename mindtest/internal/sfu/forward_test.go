@@ -61,7 +61,7 @@ func TestForwardSimulcastAndLimits(t *testing.T) {
 	n := 0
 	video.ssrcs.Range(func(any, any) bool { n++; return true })
 	require.Equal(t, 1, n)
-	require.LessOrEqual(t, video.maxGap.Load(), int32(1))
+	require.LessOrEqual(t, video.maxGap.Load(), int32(continuityGap))
 }
 
 // TestForwardH264 checks that H.264 simulcast (what Chromium sends when
