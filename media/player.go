@@ -8,7 +8,8 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Player plays a [Stream] into pion tracks: one
+// Player plays a [Stream] into pion tracks (the caller's own tracks of a
+// Stream are handed out as they are, and Run leaves them alone): one
 // *webrtc.TrackLocalStaticSample for the audio source and one per video
 // layer, each video track tagged with its layer's rid. A publisher hands
 // the tracks to its peer connection and calls Run; samples written while a
@@ -54,8 +55,12 @@ func NewPlayer(s Stream, streamID string) (*Player, error) {
 	return p, nil
 }
 
-// AudioTrack returns the audio track, or nil when the stream has no audio.
+// AudioTrack returns the audio track (the stream's own AudioTrack when it
+// has one), or nil when the stream has no audio.
 func (p *Player) AudioTrack() webrtc.TrackLocal {
+	if p.stream.AudioTrack != nil {
+		return p.stream.AudioTrack
+	}
 	if p.audio == nil {
 		return nil
 	}
@@ -63,9 +68,12 @@ func (p *Player) AudioTrack() webrtc.TrackLocal {
 	return p.audio
 }
 
-// VideoTracks returns the video tracks, lowest layer first; none when the
-// stream has no video.
+// VideoTracks returns the video tracks (the stream's own VideoTracks when
+// it has them), lowest layer first; none when the stream has no video.
 func (p *Player) VideoTracks() []webrtc.TrackLocal {
+	if len(p.stream.VideoTracks) > 0 {
+		return append([]webrtc.TrackLocal(nil), p.stream.VideoTracks...)
+	}
 	tracks := make([]webrtc.TrackLocal, len(p.video))
 	for i, t := range p.video {
 		tracks[i] = t

@@ -108,16 +108,48 @@ func (v *Video) Validate() error {
 // Stream is what a participant publishes as its primary or secondary
 // stream (protocol §8.2): at most one audio track and one video, either of
 // which may be absent. A Stream with neither publishes nothing.
+//
+// Audio and video come either from sources of this package, which a
+// [Player] paces into tracks, or from pion tracks that the caller creates
+// and writes itself (AudioTrack, VideoTracks): any webrtc.TrackLocal, for
+// example a *webrtc.TrackLocalStaticRTP fed by another pipeline. Give at
+// most one of each pair.
 type Stream struct {
 	// Audio is the audio source, or nil.
 	Audio Source
 	// Video is the video, or nil.
 	Video *Video
+	// AudioTrack is a pion audio track published as it is, or nil. The
+	// caller writes its media; the codec must be Opus.
+	AudioTrack webrtc.TrackLocal
+	// VideoTracks are pion video tracks published as they are: one track,
+	// or up to three simulcast layers lowest first (tracks with rids l, m,
+	// h, or without rids, taken in that order). The caller writes their
+	// media; the codec must be VP8 or H.264 (42e01f).
+	VideoTracks []webrtc.TrackLocal
 }
 
-// Validate checks that Audio is audio and that Video follows the rules of
-// [Video.Validate].
+// Validate checks that Audio is audio, that Video follows the rules of
+// [Video.Validate], that the pion tracks are of the right kinds and that
+// no kind is given twice.
 func (s *Stream) Validate() error {
+	if s.Audio != nil && s.AudioTrack != nil {
+		return fmt.Errorf("%w: stream has both an audio source and an audio track", ErrInvalidArgument)
+	}
+	if s.Video != nil && len(s.VideoTracks) > 0 {
+		return fmt.Errorf("%w: stream has both a video and video tracks", ErrInvalidArgument)
+	}
+	if s.AudioTrack != nil && s.AudioTrack.Kind() != webrtc.RTPCodecTypeAudio {
+		return fmt.Errorf("%w: stream audio track is %s", ErrInvalidArgument, s.AudioTrack.Kind())
+	}
+	if len(s.VideoTracks) > 3 {
+		return fmt.Errorf("%w: %d video tracks, at most 3", ErrInvalidArgument, len(s.VideoTracks))
+	}
+	for i, t := range s.VideoTracks {
+		if t == nil || t.Kind() != webrtc.RTPCodecTypeVideo {
+			return fmt.Errorf("%w: stream video track %d is not video", ErrInvalidArgument, i)
+		}
+	}
 	if s.Audio != nil && s.Audio.Kind() != webrtc.RTPCodecTypeAudio {
 		return fmt.Errorf("%w: stream audio source is %s", ErrInvalidArgument, s.Audio.Kind())
 	}
