@@ -54,6 +54,12 @@ func (w *world) joinMedia(t *testing.T, p transport.ParticipantWithToken, o *ses
 	s, err := session.Join(ctx, w.conf.URI(), p.Token, fastRecovery(o))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
+	// Join returns when the client's side of the data channel is open; the
+	// server marks the participant online when its own side opens, a moment
+	// later. A change made in between reaches the others as a participant
+	// that joins already changed, which tests of change events must not
+	// race with.
+	require.NoError(t, w.conf.WaitOnline(ctx, p.ID, true))
 	return s
 }
 
