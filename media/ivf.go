@@ -160,7 +160,7 @@ func checkVP8Frame(payload []byte) (bool, error) {
 }
 
 // vp8KeyframeSize returns the picture size stored in a VP8 keyframe.
-func vp8KeyframeSize(payload []byte) (width, height int, ok bool) {
+func VP8KeyframeSize(payload []byte) (width, height int, ok bool) {
 	if key, err := checkVP8Frame(payload); err != nil || !key {
 		return 0, 0, false
 	}

@@ -268,7 +268,7 @@ func (s *ivfSize) observe(packet *rtp.Packet) {
 		return
 	}
 
-	if w, h, ok := vp8KeyframeSize(vp8.Payload); ok {
+	if w, h, ok := VP8KeyframeSize(vp8.Payload); ok {
 		s.width, s.height = w, h
 	}
 }

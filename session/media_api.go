@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -229,12 +228,7 @@ func vp8KeyframeSize(payload []byte) (width, height int, ok bool) {
 	if err != nil || d.S != 1 || d.PID != 0 || len(frame) < 10 {
 		return 0, 0, false
 	}
-	if frame[0]&1 != 0 || frame[3] != 0x9d || frame[4] != 0x01 || frame[5] != 0x2a {
-		return 0, 0, false
-	}
-	width = int(binary.LittleEndian.Uint16(frame[6:8]) & 0x3fff)
-	height = int(binary.LittleEndian.Uint16(frame[8:10]) & 0x3fff)
-	return width, height, true
+	return media.VP8KeyframeSize(frame)
 }
 
 // publication is one of the local participant's streams.

@@ -3,6 +3,8 @@ package sfu
 import (
 	"encoding/binary"
 	"errors"
+
+	"github.com/mindsdk/mindgo/media"
 )
 
 // frameInfo is what the forwarder learns from the first RTP packet of a
@@ -56,9 +58,8 @@ func inspectVP8(payload []byte) frameInfo {
 		return frameInfo{}
 	}
 	info := frameInfo{keyframe: true}
-	if len(frame) >= 10 && frame[3] == 0x9d && frame[4] == 0x01 && frame[5] == 0x2a {
-		info.width = int(binary.LittleEndian.Uint16(frame[6:8]) & 0x3fff)
-		info.height = int(binary.LittleEndian.Uint16(frame[8:10]) & 0x3fff)
+	if w, h, ok := media.VP8KeyframeSize(frame); ok {
+		info.width, info.height = w, h
 	}
 
 	return info
