@@ -72,7 +72,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 
-	loggerFactory := newLoggerFactory(cfg.Logger)
+	loggerFactory := NewLoggerFactory(cfg.Logger)
 	e := &Engine{}
 	registry, err := newInterceptors(media, loggerFactory, &e.rtpStats)
 	if err != nil {

@@ -17,7 +17,11 @@ type slogFactory struct {
 	logger *slog.Logger
 }
 
-func newLoggerFactory(logger *slog.Logger) logging.LoggerFactory {
+// NewLoggerFactory bridges pion's leveled logging into logger: each pion
+// scope becomes a child logger with a "scope" attribute, and pion's trace
+// level maps to slog.LevelDebug-4. A nil logger gives a factory whose
+// loggers discard everything.
+func NewLoggerFactory(logger *slog.Logger) logging.LoggerFactory {
 	if logger == nil {
 		return silentFactory{}
 	}

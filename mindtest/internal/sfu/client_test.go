@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -19,6 +18,8 @@ import (
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mindsdk/mindgo/transport/rtc"
 )
 
 // continuityGap is the largest sequence-number jump a test accepts where
@@ -49,7 +50,7 @@ var clientAPI = sync.OnceValue(func() *webrtc.API {
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	se.SetPrflxAcceptanceMinWait(0)
-	se.LoggerFactory = slogFactory{log: slog.New(slog.DiscardHandler)}
+	se.LoggerFactory = rtc.NewLoggerFactory(nil)
 
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
 })

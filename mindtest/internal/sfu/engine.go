@@ -1,7 +1,6 @@
 package sfu
 
 import (
-	"context"
 	"log/slog"
 	"net"
 	"sync"
@@ -9,8 +8,9 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/mindsdk/mindgo/transport/rtc"
 )
 
 // Config configures an [Engine]. The zero value is usable: loopback only,
@@ -67,7 +67,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 
-	se := webrtc.SettingEngine{LoggerFactory: slogFactory{log: log}}
+	se := webrtc.SettingEngine{LoggerFactory: rtc.NewLoggerFactory(log)}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	if cfg.AllowNonLoopback {
@@ -199,30 +199,3 @@ func (e *Engine) Close() error {
 
 	return nil
 }
-
-// slogFactory bridges pion's leveled loggers into slog.
-type slogFactory struct{ log *slog.Logger }
-
-func (f slogFactory) NewLogger(scope string) logging.LeveledLogger {
-	return slogLogger{log: f.log.With("pion", scope)}
-}
-
-type slogLogger struct{ log *slog.Logger }
-
-func (l slogLogger) logf(level slog.Level, format string, args ...any) {
-	if !l.log.Enabled(context.Background(), level) {
-		return
-	}
-	l.log.Log(context.Background(), level, sprintf(format, args...))
-}
-
-func (l slogLogger) Trace(msg string)                  { l.logf(slog.LevelDebug-4, "%s", msg) }
-func (l slogLogger) Tracef(format string, args ...any) { l.logf(slog.LevelDebug-4, format, args...) }
-func (l slogLogger) Debug(msg string)                  { l.logf(slog.LevelDebug, "%s", msg) }
-func (l slogLogger) Debugf(format string, args ...any) { l.logf(slog.LevelDebug, format, args...) }
-func (l slogLogger) Info(msg string)                   { l.logf(slog.LevelInfo, "%s", msg) }
-func (l slogLogger) Infof(format string, args ...any)  { l.logf(slog.LevelInfo, format, args...) }
-func (l slogLogger) Warn(msg string)                   { l.logf(slog.LevelWarn, "%s", msg) }
-func (l slogLogger) Warnf(format string, args ...any)  { l.logf(slog.LevelWarn, format, args...) }
-func (l slogLogger) Error(msg string)                  { l.logf(slog.LevelError, "%s", msg) }
-func (l slogLogger) Errorf(format string, args ...any) { l.logf(slog.LevelError, format, args...) }

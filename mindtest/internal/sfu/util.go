@@ -3,10 +3,7 @@ package sfu
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 )
-
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 // randomID returns n random bytes as hex.
 func randomID(n int) string {
